@@ -1,0 +1,154 @@
+package actors
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+// Every message is a small immutable struct sent as a pointer. Commands are imperative,
+// events past tense. Who sends what to whom: see doc.go.
+
+// ---- transport → conn actor -------------------------------------------------------
+
+// EventReceived is a Socket.IO EVENT the client sent. AckID < 0: no ack wanted.
+type EventReceived struct {
+	Name  string
+	Args  []json.RawMessage
+	AckID int64
+}
+
+// SocketClosed says the transport is gone; the conn actor stops.
+type SocketClosed struct{ Reason string }
+
+// ---- conn actor → presence ------------------------------------------------------------
+
+// ConnOpened registers a new (anonymous or bound) connection.
+type ConnOpened struct {
+	ConnID string
+	PID    *actor.PID
+}
+
+// ConnBound says the connection is now bound to User by the token JTI. A conn bound to
+// another user before is moved.
+type ConnBound struct {
+	ConnID string
+	PID    *actor.PID
+	User   User
+	JTI    string
+}
+
+// ConnUnbound says the connection is anonymous again. Logout skips the offline grace.
+type ConnUnbound struct {
+	ConnID string
+	Logout bool
+}
+
+// ConnClosed says the connection is gone.
+type ConnClosed struct{ ConnID string }
+
+// ---- presence → conn actor ------------------------------------------------------------
+
+// SweepStarted is the periodic presence sweep: the conn emits Ping, and closes itself
+// if it answered no sweep for the pong timeout.
+type SweepStarted struct {
+	Seq  uint64
+	Ping *Event
+	At   time.Time
+}
+
+// DeliverUpdate hands a bound conn an update_user_online event. Anonymous conns drop it.
+type DeliverUpdate struct{ Event *Event }
+
+// CloseConn closes the connection's socket with a reason (shutdown, kicked).
+type CloseConn struct{ Reason string }
+
+// ---- presence ↔ user actors -------------------------------------------------------------
+
+// AttachConn adds a bound connection to the user.
+type AttachConn struct {
+	ConnID string
+	PID    *actor.PID
+	JTI    string
+}
+
+// DetachConn removes a connection from the user; Logout skips the offline grace.
+type DetachConn struct {
+	ConnID string
+	Logout bool
+}
+
+// GrantLogin counts an HTTP login: the user is online until Until even without sockets.
+type GrantLogin struct {
+	User  User
+	JTI   string
+	Until time.Time
+}
+
+// RevokeToken ends the login credit of JTI and logs out every conn bound by it.
+type RevokeToken struct{ JTI string }
+
+// UserCameOnline / UserWentOffline are the user actor's transitions.
+type UserCameOnline struct{ User User }
+
+// UserWentOffline is sent when the user's last conn and credit are gone (after grace).
+type UserWentOffline struct {
+	UserID int64
+	At     time.Time
+}
+
+// UserIdle asks presence to stop an offline user actor without conns. Handled is the
+// number of presence messages the actor had processed: if presence has sent more since,
+// the request is ignored (a message is in flight and the actor is needed).
+type UserIdle struct {
+	UserID  int64
+	PID     *actor.PID
+	Handled uint64
+}
+
+// userWake is a user actor's own timer (grace or credit end).
+type userWake struct{}
+
+// ---- user actor → conn actor ------------------------------------------------------------
+
+// LogOut unbinds a conn because its token was revoked or expired.
+type LogOut struct {
+	JTI    string
+	Reason string // "logout" | "token_expired"
+}
+
+// ---- outside → presence ---------------------------------------------------------------------
+
+// HTTPLoggedIn reports an HTTP login or registration.
+type HTTPLoggedIn struct {
+	User      User
+	JTI       string
+	ExpiresAt time.Time
+}
+
+// TokenRevoked reports an HTTP logout (here or on another node).
+type TokenRevoked struct {
+	UserID int64
+	JTI    string
+}
+
+// ShutdownRequested closes every conn with a reason and stops the sweep.
+type ShutdownRequested struct{ Reason string }
+
+// sweepDue and flushDue are presence's own timers.
+type sweepDue struct{}
+type flushDue struct{}
+
+// ---- presence → observers (store writer, Redis bridge) ---------------------------------------
+
+// PresenceChanged is one published update: the net joins and leaves at Version.
+type PresenceChanged struct {
+	Version uint64
+	Joined  []User
+	Left    []int64
+	At      time.Time
+}
+
+// flushStore is the store writer's own timer.
+type flushStore struct{}

@@ -1,0 +1,76 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+)
+
+// The small interfaces actors needs of the outside world. The ws package implements
+// Socket; cmd/presenced adapts auth and persistence to Verifier, Directory and Writer.
+
+// Socket is the transport side of one connection. Every method returns at once.
+type Socket interface {
+	// Emit queues a server event. false: the socket is closed or too slow (the transport
+	// then closes it).
+	Emit(ev *Event) bool
+	// Ack answers the client's event ackID with one JSON value.
+	Ack(ackID int64, data []byte) bool
+	// Close ends the transport; the client will reconnect.
+	Close(reason string)
+}
+
+// Event is a server → client Socket.IO event. It is built once and may be emitted to
+// thousands of sockets; the transport encodes it once (Frame) and shares the bytes.
+type Event struct {
+	Name string
+	Data []byte // one JSON value
+
+	once  sync.Once
+	frame []byte
+}
+
+// NewEvent returns an event with a JSON payload.
+func NewEvent(name string, data []byte) *Event { return &Event{Name: name, Data: data} }
+
+// Frame returns the event encoded by encode, computing it only once.
+func (e *Event) Frame(encode func(name string, data []byte) []byte) []byte {
+	e.once.Do(func() { e.frame = encode(e.Name, e.Data) })
+	return e.frame
+}
+
+// Token errors a Verifier returns (wrapped or not).
+var (
+	ErrTokenInvalid = errors.New("invalid token")
+	ErrTokenExpired = errors.New("token expired")
+)
+
+// Grant is what a valid token proves.
+type Grant struct {
+	UserID    int64
+	JTI       string
+	ExpiresAt time.Time
+}
+
+// Verifier checks access tokens (signature, expiry, revocation) without I/O.
+type Verifier interface {
+	Verify(token string) (Grant, error)
+}
+
+// Directory finds user profiles; it may cache, and may do I/O on a miss.
+type Directory interface {
+	User(ctx context.Context, id int64) (User, error)
+}
+
+// PresenceChange is one presence transition for the database (the old Celery task).
+type PresenceChange struct {
+	UserID int64
+	Online bool
+	At     time.Time
+}
+
+// Writer persists presence transitions in batches.
+type Writer interface {
+	ApplyPresence(ctx context.Context, changes []PresenceChange) error
+}

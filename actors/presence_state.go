@@ -1,0 +1,160 @@
+package actors
+
+import (
+	"sort"
+
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+// connRef is what presence knows of one connection.
+type connRef struct {
+	pid          *actor.PID
+	userID       int64 // 0: anonymous
+	needSnapshot bool  // bound since the last flush: its next update carries the full list
+}
+
+// presenceState is the presence supervisor's data, free of actors and clocks so that
+// it can be table-tested. The online set changes at once; what the clients see changes
+// only at flush, which publishes the net difference since the previous flush (so a
+// join and a leave inside one coalescing window cancel out).
+type presenceState struct {
+	conns     map[string]*connRef
+	bound     int
+	online    map[int64]User     // who is online now
+	published map[int64]struct{} // who was online at the last flush
+	touched   map[int64]struct{} // users whose state changed since the last flush
+	snapshots int                // conns with needSnapshot set
+	version   uint64
+}
+
+func newPresenceState() *presenceState {
+	return &presenceState{
+		conns:     map[string]*connRef{},
+		online:    map[int64]User{},
+		published: map[int64]struct{}{},
+		touched:   map[int64]struct{}{},
+	}
+}
+
+func (s *presenceState) openConn(id string, pid *actor.PID) {
+	if _, ok := s.conns[id]; !ok {
+		s.conns[id] = &connRef{pid: pid}
+	}
+}
+
+// bindConn binds a conn to userID and returns the user it was bound to before (0: none).
+func (s *presenceState) bindConn(id string, pid *actor.PID, userID int64) (prev int64) {
+	c, ok := s.conns[id]
+	if !ok {
+		c = &connRef{pid: pid}
+		s.conns[id] = c
+	}
+	prev = c.userID
+	if prev == 0 {
+		s.bound++
+	}
+	c.userID = userID
+	if !c.needSnapshot {
+		c.needSnapshot = true
+		s.snapshots++
+	}
+	return prev
+}
+
+// unbindConn makes a conn anonymous and returns the user it was bound to (0: none).
+func (s *presenceState) unbindConn(id string) (prev int64) {
+	c, ok := s.conns[id]
+	if !ok || c.userID == 0 {
+		return 0
+	}
+	prev = c.userID
+	c.userID = 0
+	s.bound--
+	if c.needSnapshot {
+		c.needSnapshot = false
+		s.snapshots--
+	}
+	return prev
+}
+
+// closeConn forgets a conn and returns the user it was bound to (0: none).
+func (s *presenceState) closeConn(id string) (prev int64) {
+	prev = s.unbindConn(id)
+	delete(s.conns, id)
+	return prev
+}
+
+func (s *presenceState) setOnline(u User) {
+	u.IsOnline = true
+	s.online[u.ID] = u
+	s.touched[u.ID] = struct{}{}
+}
+
+func (s *presenceState) setOffline(id int64) {
+	if _, ok := s.online[id]; !ok {
+		return
+	}
+	delete(s.online, id)
+	s.touched[id] = struct{}{}
+}
+
+// dirty reports whether a flush would publish anything.
+func (s *presenceState) dirty() bool { return len(s.touched) > 0 || s.snapshots > 0 }
+
+// update is what one flush publishes.
+type update struct {
+	version uint64
+	joined  []User
+	left    []int64
+	changed bool // the online set changed: version was incremented
+}
+
+// flush computes the net change since the last flush, advances the version if the
+// online set changed, and clears the pending state. Callers deliver the update to
+// bound conns (the snapshot form to those with needSnapshot) and then call
+// snapshotsSent.
+func (s *presenceState) flush() update {
+	var u update
+	for id := range s.touched {
+		_, now := s.online[id]
+		_, before := s.published[id]
+		switch {
+		case now && !before:
+			u.joined = append(u.joined, s.online[id])
+			s.published[id] = struct{}{}
+		case !now && before:
+			u.left = append(u.left, id)
+			delete(s.published, id)
+		}
+	}
+	clear(s.touched)
+	sort.Slice(u.joined, func(i, j int) bool { return u.joined[i].ID < u.joined[j].ID })
+	sort.Slice(u.left, func(i, j int) bool { return u.left[i] < u.left[j] })
+	if len(u.joined) > 0 || len(u.left) > 0 {
+		s.version++
+		u.changed = true
+	}
+	u.version = s.version
+	return u
+}
+
+// snapshotsSent clears every conn's needSnapshot.
+func (s *presenceState) snapshotsSent() {
+	if s.snapshots == 0 {
+		return
+	}
+	for _, c := range s.conns {
+		c.needSnapshot = false
+	}
+	s.snapshots = 0
+}
+
+// users lists who is online now, sorted by id.
+func (s *presenceState) users() []User {
+	out := make([]User, 0, len(s.online))
+	for _, u := range s.online {
+		out = append(out, u)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}

@@ -1,0 +1,209 @@
+package actors
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+// Config configures the actor system. Zero durations mean the documented defaults.
+type Config struct {
+	PingInterval time.Duration // sweep period; zero → 10s
+	PongTimeout  time.Duration // zero → max(2×PingInterval, 5s)
+	OfflineGrace time.Duration // zero → 2s; negative → none
+	Coalesce     time.Duration // update coalescing window; zero → 50ms (the contract allows ≤100ms)
+	ActionRate   float64       // ng-actions/s a socket may send beyond answering pings; zero → 20
+	ActionBurst  float64       // zero → 40
+
+	Verifier  Verifier
+	Directory Directory
+	Writer    Writer // nil: presence is not persisted
+	Logger    *slog.Logger
+	Now       func() time.Time
+
+	// userMiddleware wraps user actors (tests inject failures with it).
+	userMiddleware []actor.ReceiverMiddleware
+}
+
+func (c *Config) defaults() error {
+	if c.PingInterval == 0 {
+		c.PingInterval = 10 * time.Second
+	}
+	if c.PongTimeout == 0 {
+		c.PongTimeout = max(2*c.PingInterval, 5*time.Second)
+	}
+	if c.OfflineGrace == 0 {
+		c.OfflineGrace = 2 * time.Second
+	} else if c.OfflineGrace < 0 {
+		c.OfflineGrace = 0
+	}
+	if c.Coalesce == 0 {
+		c.Coalesce = 50 * time.Millisecond
+	}
+	if c.ActionRate == 0 {
+		c.ActionRate = 20
+	}
+	if c.ActionBurst == 0 {
+		c.ActionBurst = 40
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	switch {
+	case c.PingInterval < 0 || c.PongTimeout < 0 || c.Coalesce < 0:
+		return errors.New("actors: durations must be positive")
+	case c.Coalesce > 100*time.Millisecond:
+		return fmt.Errorf("actors: coalescing window %v exceeds 100ms", c.Coalesce)
+	case c.Verifier == nil || c.Directory == nil:
+		return errors.New("actors: Verifier and Directory are required")
+	}
+	return nil
+}
+
+// Stats are cheap counters and gauges, read by metrics and the operator view.
+type Stats struct {
+	Pongs, Sweeps, Broadcasts, Deliveries   atomic.Uint64
+	Binds, BindsRefused, RateLimited        atomic.Uint64
+	NoPongCloses, StoreWrites, StoreErrors  atomic.Uint64
+	ConnsBound, ConnsAnonymous, UsersOnline atomic.Int64
+	UserActors, ConnActors                  atomic.Int64
+}
+
+// System is the running actor system and the facade the HTTP and Socket.IO layers use.
+type System struct {
+	cfg       Config
+	log       *slog.Logger
+	actors    *actor.ActorSystem
+	root      *actor.RootContext
+	presence  *actor.PID
+	writer    *actor.PID
+	connProps *actor.Props
+	snapshot  atomic.Pointer[Snapshot]
+	stats     Stats
+	now       func() time.Time
+}
+
+// Start builds the supervision tree: the presence supervisor (with user actors as its
+// children) and the store writer; conn actors are spawned per socket by OpenConn.
+func Start(cfg Config) (*System, error) {
+	if err := cfg.defaults(); err != nil {
+		return nil, err
+	}
+	s := &System{cfg: cfg, log: cfg.Logger, now: cfg.Now}
+	s.actors = actor.NewActorSystem(actor.WithLoggerFactory(func(sys *actor.ActorSystem) *slog.Logger {
+		return cfg.Logger.With("lib", "protoactor")
+	}))
+	s.root = s.actors.Root
+	s.snapshot.Store(NewSnapshot(0, nil))
+
+	s.writer = s.root.SpawnPrefix(actor.PropsFromProducer(func() actor.Actor { return &storeWriter{sys: s} }), "store-writer-")
+
+	pa := &presenceActor{
+		sys: s, st: newPresenceState(),
+		users: map[int64]*userRef{}, byPID: map[string]int64{},
+		observers: []*actor.PID{s.writer},
+	}
+	// The same value on every restart: a presence failure must not forget who is online.
+	// Its children (user actors) are restarted on failure, up to 10 times in 10 s.
+	s.presence = s.root.SpawnPrefix(actor.PropsFromProducer(func() actor.Actor { return pa },
+		actor.WithSupervisor(actor.NewOneForOneStrategy(10, 10*time.Second, actor.DefaultDecider))), "presence-")
+
+	// A failing conn actor is stopped, never restarted: its Stopping closes the socket.
+	stopOnFailure := actor.NewOneForOneStrategy(0, 0, func(any) actor.Directive { return actor.StopDirective })
+	s.connProps = actor.PropsFromProducer(func() actor.Actor { return nil }, actor.WithGuardian(stopOnFailure))
+	return s, nil
+}
+
+// Online is the latest published snapshot of who is online.
+func (s *System) Online() *Snapshot { return s.snapshot.Load() }
+
+// Stats exposes the counters.
+func (s *System) Stats() *Stats { return &s.stats }
+
+// Config returns the effective configuration (defaults applied).
+func (s *System) Config() Config { return s.cfg }
+
+// LoggedIn reports an HTTP login or registration.
+func (s *System) LoggedIn(u User, jti string, expiresAt time.Time) {
+	s.root.Send(s.presence, &HTTPLoggedIn{User: u, JTI: jti, ExpiresAt: expiresAt})
+}
+
+// TokenRevoked reports a logout: the token's sockets are logged out.
+func (s *System) TokenRevoked(userID int64, jti string) {
+	s.root.Send(s.presence, &TokenRevoked{UserID: userID, JTI: jti})
+}
+
+// Authenticate checks a CONNECT auth token and finds its user, for a bind at connect.
+func (s *System) Authenticate(ctx context.Context, token string) (Grant, User, error) {
+	g, err := s.cfg.Verifier.Verify(token)
+	if err != nil {
+		return Grant{}, User{}, err
+	}
+	u, err := s.cfg.Directory.User(ctx, g.UserID)
+	if err != nil {
+		return Grant{}, User{}, fmt.Errorf("%w: user %d: %v", ErrTokenInvalid, g.UserID, err)
+	}
+	return g, u, nil
+}
+
+// Conn is the transport's handle on its conn actor.
+type Conn struct {
+	sys *System
+	pid *actor.PID
+}
+
+// OpenConn spawns the conn actor of a new socket, bound at once when the CONNECT
+// carried a valid token (grant and user from Authenticate), anonymous otherwise.
+func (s *System) OpenConn(id string, sock Socket, token string, grant *Grant, user *User) *Conn {
+	a := &connActor{sys: s, id: id, sock: sock, st: newConnState(s.now(), s.cfg.ActionBurst)}
+	if grant != nil && user != nil {
+		a.initial = &initialBind{grant: *grant, token: token, user: *user}
+	}
+	props := s.connProps.Clone(actor.WithProducer(func() actor.Actor { return a }))
+	pid := s.root.SpawnPrefix(props, "conn-")
+	s.stats.ConnActors.Add(1)
+	return &Conn{sys: s, pid: pid}
+}
+
+// Event hands the conn actor a client event. args must not be modified afterwards.
+func (c *Conn) Event(name string, args []json.RawMessage, ackID int64) {
+	c.sys.root.Send(c.pid, &EventReceived{Name: name, Args: args, AckID: ackID})
+}
+
+// Closed tells the conn actor that its transport is gone.
+func (c *Conn) Closed(reason string) {
+	c.sys.root.Send(c.pid, &SocketClosed{Reason: reason})
+	c.sys.stats.ConnActors.Add(-1)
+}
+
+// Shutdown closes every socket with a reason, waits (until ctx ends) for the conns to
+// go, stops presence, and lets the store writer write what is pending.
+func (s *System) Shutdown(ctx context.Context) error {
+	s.root.Send(s.presence, &ShutdownRequested{Reason: CloseShutdown})
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for s.stats.ConnsBound.Load()+s.stats.ConnsAnonymous.Load() > 0 {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("actors shutdown: %w", ctx.Err())
+		case <-tick.C:
+		}
+	}
+	if err := s.root.StopFuture(s.presence).Wait(); err != nil {
+		return fmt.Errorf("stop presence: %w", err)
+	}
+	if err := s.root.PoisonFuture(s.writer).Wait(); err != nil {
+		return fmt.Errorf("stop store writer: %w", err)
+	}
+	s.actors.Shutdown()
+	return nil
+}

@@ -1,0 +1,113 @@
+package actors
+
+import (
+	"testing"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+func TestUserState(t *testing.T) {
+	t0 := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	grace := 2 * time.Second
+	pid := actor.NewPID("local", "c")
+	at := func(d time.Duration) time.Time { return t0.Add(d) }
+
+	type check struct {
+		at     time.Duration
+		online bool
+		wake   time.Duration // -1: none
+	}
+	tests := []struct {
+		name   string
+		do     func(s *userState)
+		checks []check
+	}{
+		{"one tab", func(s *userState) { s.attach("a", pid, "j") },
+			[]check{{0, true, -1}, {time.Hour, true, -1}}},
+		{"second tab closing changes nothing", func(s *userState) {
+			s.attach("a", pid, "j")
+			s.attach("b", pid, "j")
+			s.detach("b", false, t0, grace)
+		}, []check{{0, true, -1}, {time.Hour, true, -1}}},
+		{"last tab closes: offline after grace", func(s *userState) {
+			s.attach("a", pid, "j")
+			s.detach("a", false, t0, grace)
+		}, []check{{0, true, grace}, {grace - time.Millisecond, true, grace}, {grace, false, -1}}},
+		{"reload inside grace: never offline", func(s *userState) {
+			s.attach("a", pid, "j")
+			s.detach("a", false, t0, grace)
+			s.attach("b", pid, "j")
+		}, []check{{0, true, -1}, {grace, true, -1}}},
+		{"logout skips grace", func(s *userState) {
+			s.attach("a", pid, "j")
+			s.detach("a", true, t0, grace)
+		}, []check{{0, false, -1}}},
+		{"http login credit", func(s *userState) {
+			s.grant(User{ID: 1}, "j", at(20*time.Second))
+		}, []check{{0, true, 20 * time.Second}, {20 * time.Second, false, -1}}},
+		{"credit then bind then close: grace from close", func(s *userState) {
+			s.grant(User{ID: 1}, "j", at(20*time.Second))
+			s.attach("a", pid, "j")
+			s.detach("a", false, at(30*time.Second), grace)
+		}, []check{{30 * time.Second, true, 32 * time.Second}, {32 * time.Second, false, -1}}},
+		{"revoking the credit's token ends it", func(s *userState) {
+			s.grant(User{ID: 1}, "j", at(20*time.Second))
+			s.revoke("j")
+		}, []check{{0, false, -1}}},
+		{"revoking another token keeps the credit", func(s *userState) {
+			s.grant(User{ID: 1}, "j", at(20*time.Second))
+			s.revoke("other")
+		}, []check{{0, true, 20 * time.Second}}},
+		{"detach of an unknown conn starts no grace", func(s *userState) {
+			s.detach("x", false, t0, grace)
+		}, []check{{0, false, -1}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newUserState(User{ID: 1})
+			tc.do(s)
+			for _, c := range tc.checks {
+				now := at(c.at)
+				if got := s.online(now); got != c.online {
+					t.Fatalf("online(+%v) = %v, want %v", c.at, got, c.online)
+				}
+				wake := s.nextWake(now)
+				if c.wake < 0 && !wake.IsZero() {
+					t.Fatalf("nextWake(+%v) = %v, want none", c.at, wake.Sub(t0))
+				}
+				if c.wake >= 0 && !wake.Equal(at(c.wake)) {
+					t.Fatalf("nextWake(+%v) = %v, want +%v", c.at, wake.Sub(t0), c.wake)
+				}
+			}
+		})
+	}
+}
+
+func TestUserStateRevokeReturnsConnsOfThatToken(t *testing.T) {
+	s := newUserState(User{ID: 1})
+	p1, p2 := actor.NewPID("local", "1"), actor.NewPID("local", "2")
+	s.attach("a", p1, "j1")
+	s.attach("b", p2, "j2")
+	got := s.revoke("j1")
+	if len(got) != 1 || !got[0].Equal(p1) {
+		t.Fatalf("revoke returned %v", got)
+	}
+}
+
+func TestUserStateIdle(t *testing.T) {
+	now := time.Now()
+	s := newUserState(User{ID: 1})
+	if !s.idle(now) {
+		t.Fatal("fresh state not idle")
+	}
+	s.attach("a", actor.NewPID("l", "a"), "j")
+	if s.idle(now) {
+		t.Fatal("idle with a conn")
+	}
+	s.detach("a", true, now, time.Second)
+	s.reported = true // presence still thinks it online
+	if s.idle(now) {
+		t.Fatal("idle before reporting offline")
+	}
+}

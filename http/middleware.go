@@ -1,0 +1,83 @@
+package http
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+const localRequestID = "presenced.request_id"
+
+func requestID(c *fiber.Ctx) string {
+	id, _ := c.Locals(localRequestID).(string)
+	return id
+}
+
+func newRequestID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// validRequestID accepts a caller's X-Request-ID only if it is short and printable,
+// so that it cannot forge log lines.
+func validRequestID(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+// accessLog logs every request once it is answered. Socket.IO polling requests are
+// frequent and uninteresting, so they log at debug.
+func (s *server) accessLog(c *fiber.Ctx) error {
+	start := time.Now()
+	id := c.Get(fiber.HeaderXRequestID)
+	if !validRequestID(id) {
+		id = newRequestID()
+	} else {
+		id = strings.Clone(id)
+	}
+	c.Locals(localRequestID, id)
+	c.Set(fiber.HeaderXRequestID, id)
+	err := c.Next()
+	if err != nil {
+		// Let the error handler write the response now so the status is logged right.
+		if herr := c.App().ErrorHandler(c, err); herr != nil {
+			_ = c.SendStatus(fiber.StatusInternalServerError)
+		}
+		err = nil
+	}
+	level := slog.LevelInfo
+	path := c.Path()
+	if strings.HasPrefix(path, "/socket.io") || strings.HasPrefix(path, "/websocket") || path == "/metrics" || path == "/healthz" {
+		level = slog.LevelDebug
+	}
+	s.cfg.Logger.Log(c.UserContext(), level, "request",
+		"method", c.Method(), "path", path, "status", c.Response().StatusCode(),
+		"duration_ms", float64(time.Since(start).Microseconds())/1000, "ip", c.IP(), "request_id", id)
+	return err
+}
+
+// recoverPanics turns a panic in a handler into a logged 500 in DRF's shape.
+func (s *server) recoverPanics(c *fiber.Ctx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.cfg.Logger.Error("panic in handler", "method", c.Method(), "path", c.Path(),
+				"request_id", requestID(c), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			err = detail(fiber.StatusInternalServerError, msgServerError)
+		}
+	}()
+	return c.Next()
+}
