@@ -22,8 +22,8 @@ type Presence interface {
 	// LoggedIn reports an HTTP login (or registration): the user counts as online for
 	// two sweeps even before any socket binds.
 	LoggedIn(u actors.User, jti string, expiresAt time.Time)
-	// TokenRevoked unbinds every socket bound by the token with that id.
-	TokenRevoked(jti string)
+	// TokenRevoked unbinds every socket bound by the user's token with that id.
+	TokenRevoked(userID int64, jti string)
 }
 
 // Check is a named readiness probe (the database, Redis).
