@@ -58,7 +58,8 @@ type SweepStarted struct {
 	At   time.Time
 }
 
-// DeliverUpdate hands a bound conn an update_user_online event. Anonymous conns drop it.
+// DeliverUpdate hands a bound conn an event for bound sockets only (update_user_online,
+// stats). Anonymous conns drop it.
 type DeliverUpdate struct{ Event *Event }
 
 // CloseConn closes the connection's socket with a reason (shutdown, kicked).
@@ -135,6 +136,9 @@ type TokenRevoked struct {
 
 // ShutdownRequested closes every conn with a reason and stops the sweep.
 type ShutdownRequested struct{ Reason string }
+
+// statsReady carries the second's server-action:stats to presence, for staff conns.
+type statsReady struct{ Event *Event }
 
 // sweepDue and flushDue are presence's own timers.
 type sweepDue struct{}

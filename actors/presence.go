@@ -69,6 +69,12 @@ func (a *presenceActor) Receive(ctx actor.Context) {
 		a.sweep(ctx)
 	case *flushDue:
 		a.flush(ctx)
+	case *statsReady:
+		for _, c := range a.st.conns {
+			if c.staff {
+				ctx.Send(c.pid, &DeliverUpdate{Event: m.Event})
+			}
+		}
 	case *ShutdownRequested:
 		for _, c := range a.st.conns {
 			ctx.Send(c.pid, &CloseConn{Reason: m.Reason})
@@ -114,7 +120,7 @@ func (a *presenceActor) creditUntil(exp time.Time) time.Time {
 }
 
 func (a *presenceActor) onConnBound(ctx actor.Context, m *ConnBound) {
-	prev := a.st.bindConn(m.ConnID, m.PID, m.User.ID)
+	prev := a.st.bindConn(m.ConnID, m.PID, m.User.ID, m.User.IsStaff)
 	if prev != 0 && prev != m.User.ID {
 		a.toUser(ctx, prev, &DetachConn{ConnID: m.ConnID})
 	}
@@ -130,12 +136,11 @@ func (a *presenceActor) spawnUser(ctx actor.Context, u User) {
 		return
 	}
 	st := newUserState(u)
-	props := actor.PropsFromProducer(func() actor.Actor { return &userActor{sys: a.sys, st: st} },
-		actor.WithReceiverMiddleware(a.sys.cfg.userMiddleware...))
+	opts := append(a.sys.instrumented(KindUser), actor.WithReceiverMiddleware(a.sys.cfg.userMiddleware...))
+	props := actor.PropsFromProducer(func() actor.Actor { return &userActor{sys: a.sys, st: st} }, opts...)
 	pid := ctx.SpawnPrefix(props, "user-"+strconv.FormatInt(u.ID, 10)+"-")
 	a.users[u.ID] = &userRef{pid: pid}
 	a.byPID[pid.Id] = u.ID
-	a.sys.stats.UserActors.Add(1)
 }
 
 // toUser sends msg to a running user actor; messages for a user without an actor are
@@ -161,7 +166,6 @@ func (a *presenceActor) onUserIdle(ctx actor.Context, m *UserIdle) {
 func (a *presenceActor) forgetUser(id int64, ref *userRef) {
 	delete(a.users, id)
 	delete(a.byPID, ref.pid.Id)
-	a.sys.stats.UserActors.Add(-1)
 }
 
 // onTerminated handles a user actor that stopped without being asked (it failed more
@@ -235,6 +239,7 @@ func (a *presenceActor) flush(ctx actor.Context) {
 	}
 	a.st.snapshotsSent()
 	a.sys.stats.Deliveries.Add(uint64(deliveries))
+	a.sys.stats.observeFanout(deliveries)
 	if !u.changed {
 		return
 	}

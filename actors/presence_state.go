@@ -10,6 +10,7 @@ import (
 type connRef struct {
 	pid          *actor.PID
 	userID       int64 // 0: anonymous
+	staff        bool  // bound to an is_staff user: receives server-action:stats
 	needSnapshot bool  // bound since the last flush: its next update carries the full list
 }
 
@@ -42,8 +43,8 @@ func (s *presenceState) openConn(id string, pid *actor.PID) {
 	}
 }
 
-// bindConn binds a conn to userID and returns the user it was bound to before (0: none).
-func (s *presenceState) bindConn(id string, pid *actor.PID, userID int64) (prev int64) {
+// bindConn binds a conn to a user and returns the user it was bound to before (0: none).
+func (s *presenceState) bindConn(id string, pid *actor.PID, userID int64, staff bool) (prev int64) {
 	c, ok := s.conns[id]
 	if !ok {
 		c = &connRef{pid: pid}
@@ -53,7 +54,7 @@ func (s *presenceState) bindConn(id string, pid *actor.PID, userID int64) (prev 
 	if prev == 0 {
 		s.bound++
 	}
-	c.userID = userID
+	c.userID, c.staff = userID, staff
 	if !c.needSnapshot {
 		c.needSnapshot = true
 		s.snapshots++
@@ -68,7 +69,7 @@ func (s *presenceState) unbindConn(id string) (prev int64) {
 		return 0
 	}
 	prev = c.userID
-	c.userID = 0
+	c.userID, c.staff = 0, false
 	s.bound--
 	if c.needSnapshot {
 		c.needSnapshot = false

@@ -82,13 +82,13 @@ func TestPresenceStateConns(t *testing.T) {
 	if s.bound != 0 || len(s.conns) != 2 {
 		t.Fatalf("bound=%d conns=%d", s.bound, len(s.conns))
 	}
-	if prev := s.bindConn("a", pid, 1); prev != 0 {
+	if prev := s.bindConn("a", pid, 1, false); prev != 0 {
 		t.Fatalf("prev = %d", prev)
 	}
 	if !s.dirty() || s.snapshots != 1 {
 		t.Fatal("a new binding must ask for a snapshot")
 	}
-	if prev := s.bindConn("a", pid, 2); prev != 1 {
+	if prev := s.bindConn("a", pid, 2, false); prev != 1 {
 		t.Fatalf("rebind prev = %d", prev)
 	}
 	if s.bound != 1 || s.snapshots != 1 {
@@ -104,7 +104,7 @@ func TestPresenceStateConns(t *testing.T) {
 	if prev := s.unbindConn("a"); prev != 0 {
 		t.Fatal("second unbind reported a user")
 	}
-	s.bindConn("b", pid, 3)
+	s.bindConn("b", pid, 3, false)
 	if prev := s.closeConn("b"); prev != 3 || s.bound != 0 || s.snapshots != 0 || len(s.conns) != 1 {
 		t.Fatalf("close: prev=%d bound=%d snapshots=%d conns=%d", prev, s.bound, s.snapshots, len(s.conns))
 	}

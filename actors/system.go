@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync/atomic"
 	"time"
 
@@ -24,8 +25,12 @@ type Config struct {
 	Verifier  Verifier
 	Directory Directory
 	Writer    Writer // nil: presence is not persisted
-	Logger    *slog.Logger
-	Now       func() time.Time
+	// Node names this process in stats and (with Redis) across nodes; zero → hostname-pid.
+	Node string
+	// ExtraStats adds the transport's figures to server-action:stats.
+	ExtraStats func() map[string]any
+	Logger     *slog.Logger
+	Now        func() time.Time
 
 	// userMiddleware wraps user actors (tests inject failures with it).
 	userMiddleware []actor.ReceiverMiddleware
@@ -55,6 +60,9 @@ func (c *Config) defaults() error {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
+	if c.Node == "" {
+		c.Node = fmt.Sprintf("%s-%d", hostname(), os.Getpid())
+	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -75,7 +83,9 @@ type Stats struct {
 	Binds, BindsRefused, RateLimited        atomic.Uint64
 	NoPongCloses, StoreWrites, StoreErrors  atomic.Uint64
 	ConnsBound, ConnsAnonymous, UsersOnline atomic.Int64
-	UserActors, ConnActors                  atomic.Int64
+
+	fanout    [7]atomic.Uint64 // per FanoutBuckets bound, plus overflow
+	fanoutSum atomic.Uint64
 }
 
 // System is the running actor system and the facade the HTTP and Socket.IO layers use.
@@ -89,6 +99,10 @@ type System struct {
 	connProps *actor.Props
 	snapshot  atomic.Pointer[Snapshot]
 	stats     Stats
+	kinds     [numKinds]KindStats
+	lastStats atomic.Pointer[StatsPayload]
+	node      string
+	stopStats chan struct{}
 	now       func() time.Time
 }
 
@@ -98,14 +112,15 @@ func Start(cfg Config) (*System, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}
-	s := &System{cfg: cfg, log: cfg.Logger, now: cfg.Now}
+	s := &System{cfg: cfg, log: cfg.Logger, now: cfg.Now, node: cfg.Node, stopStats: make(chan struct{})}
 	s.actors = actor.NewActorSystem(actor.WithLoggerFactory(func(sys *actor.ActorSystem) *slog.Logger {
 		return cfg.Logger.With("lib", "protoactor")
 	}))
 	s.root = s.actors.Root
 	s.snapshot.Store(NewSnapshot(0, nil))
 
-	s.writer = s.root.SpawnPrefix(actor.PropsFromProducer(func() actor.Actor { return &storeWriter{sys: s} }), "store-writer-")
+	s.writer = s.root.SpawnPrefix(actor.PropsFromProducer(func() actor.Actor { return &storeWriter{sys: s} },
+		s.instrumented(KindStoreWriter)...), "store-writer-")
 
 	pa := &presenceActor{
 		sys: s, st: newPresenceState(),
@@ -115,11 +130,14 @@ func Start(cfg Config) (*System, error) {
 	// The same value on every restart: a presence failure must not forget who is online.
 	// Its children (user actors) are restarted on failure, up to 10 times in 10 s.
 	s.presence = s.root.SpawnPrefix(actor.PropsFromProducer(func() actor.Actor { return pa },
-		actor.WithSupervisor(actor.NewOneForOneStrategy(10, 10*time.Second, actor.DefaultDecider))), "presence-")
+		append(s.instrumented(KindPresence),
+			actor.WithSupervisor(actor.NewOneForOneStrategy(10, 10*time.Second, actor.DefaultDecider)))...), "presence-")
 
 	// A failing conn actor is stopped, never restarted: its Stopping closes the socket.
 	stopOnFailure := actor.NewOneForOneStrategy(0, 0, func(any) actor.Directive { return actor.StopDirective })
-	s.connProps = actor.PropsFromProducer(func() actor.Actor { return nil }, actor.WithGuardian(stopOnFailure))
+	s.connProps = actor.PropsFromProducer(func() actor.Actor { return nil },
+		append(s.instrumented(KindConn), actor.WithGuardian(stopOnFailure))...)
+	go s.statsLoop(s.stopStats)
 	return s, nil
 }
 
@@ -128,6 +146,9 @@ func (s *System) Online() *Snapshot { return s.snapshot.Load() }
 
 // Stats exposes the counters.
 func (s *System) Stats() *Stats { return &s.stats }
+
+// Node is this process's name in stats and across nodes.
+func (s *System) Node() string { return s.node }
 
 // Config returns the effective configuration (defaults applied).
 func (s *System) Config() Config { return s.cfg }
@@ -170,7 +191,6 @@ func (s *System) OpenConn(id string, sock Socket, token string, grant *Grant, us
 	}
 	props := s.connProps.Clone(actor.WithProducer(func() actor.Actor { return a }))
 	pid := s.root.SpawnPrefix(props, "conn-")
-	s.stats.ConnActors.Add(1)
 	return &Conn{sys: s, pid: pid}
 }
 
@@ -182,12 +202,12 @@ func (c *Conn) Event(name string, args []json.RawMessage, ackID int64) {
 // Closed tells the conn actor that its transport is gone.
 func (c *Conn) Closed(reason string) {
 	c.sys.root.Send(c.pid, &SocketClosed{Reason: reason})
-	c.sys.stats.ConnActors.Add(-1)
 }
 
 // Shutdown closes every socket with a reason, waits (until ctx ends) for the conns to
 // go, stops presence, and lets the store writer write what is pending.
 func (s *System) Shutdown(ctx context.Context) error {
+	close(s.stopStats)
 	s.root.Send(s.presence, &ShutdownRequested{Reason: CloseShutdown})
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()

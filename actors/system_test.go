@@ -218,7 +218,9 @@ func (p *probe) send(action map[string]any, ackID int64) {
 	p.conn.Event(EventNgAction, []json.RawMessage{b}, ackID)
 }
 
-func (p *probe) pong(tok any) { p.send(map[string]any{"action": "pong", "socket_id": "x", "token": tok}, -1) }
+func (p *probe) pong(tok any) {
+	p.send(map[string]any{"action": "pong", "socket_id": "x", "token": tok}, -1)
+}
 
 // keepAlive answers every ping until the test ends.
 func (p *probe) keepAlive(t *testing.T, tok any) {
@@ -533,10 +535,57 @@ func TestUserActorPanicKeepsPresence(t *testing.T) {
 	mu.Unlock()
 	h.sys.root.Send(pid, &crash{})
 	time.Sleep(50 * time.Millisecond)
+	eventually(t, "the restart to be counted", time.Second, func() bool { return h.sys.KindStats(KindUser).Restarts.Load() == 1 })
 	if !h.sys.Online().IsOnline(1) {
 		t.Fatal("alice offline after her user actor restarted")
 	}
 	// The restarted actor still knows her socket: closing it takes her offline.
 	s.Close("client close")
 	eventually(t, "alice offline after her last socket", 2*time.Second, func() bool { return !h.sys.Online().IsOnline(1) })
+}
+
+func TestKindStatsCountActors(t *testing.T) {
+	h := newHarness(t, nil)
+	_, ta := h.user(1, "alice")
+	s1, s2 := h.open(ta), h.open("")
+	conns := h.sys.KindStats(KindConn)
+	eventually(t, "two live conn actors", time.Second, func() bool { return conns.Live.Load() == 2 })
+	eventually(t, "one live user actor", time.Second, func() bool { return h.sys.KindStats(KindUser).Live.Load() == 1 })
+	s1.Close("client close")
+	s2.Close("client close")
+	eventually(t, "conn actors gone", time.Second, func() bool { return conns.Live.Load() == 0 })
+	eventually(t, "user actor passivated after the grace", 2*time.Second, func() bool { return h.sys.KindStats(KindUser).Live.Load() == 0 })
+	eventually(t, "mailboxes drained", time.Second, func() bool { return conns.Queued.Load() == 0 })
+	if conns.Handled.Load() == 0 || h.sys.KindStats(KindPresence).Live.Load() != 1 {
+		t.Fatal("presence not counted")
+	}
+	if hw := h.sys.KindStats(KindPresence).TakeHighWater(); hw < 1 {
+		t.Fatalf("presence high water %d", hw)
+	}
+}
+
+func TestStatsReachStaffOnly(t *testing.T) {
+	h := newHarness(t, func(c *Config) {
+		c.Node = "node-a"
+		c.ExtraStats = func() map[string]any { return map[string]any{"websocket": 1} }
+	})
+	_, tokStaff := h.user(1, "admin")
+	h.dir[1] = User{ID: 1, Username: "admin", IsStaff: true}
+	_, tokUser := h.user(2, "bob")
+	staff, user, anon := h.open(tokStaff), h.open(tokUser), h.open("")
+	for _, p := range []*probe{staff, user, anon} {
+		p.keepAlive(t, nil)
+	}
+	eventually(t, "stats for the staff socket", 3*time.Second, func() bool { return len(staff.named(EventStats)) > 0 })
+	st := staff.named(EventStats)[0]
+	if st["node"] != "node-a" || st["extra"].(map[string]any)["websocket"] != float64(1) || st["actors"].(map[string]any)["conn"] == nil {
+		t.Fatalf("stats payload: %v", st)
+	}
+	time.Sleep(1200 * time.Millisecond)
+	if len(user.named(EventStats)) != 0 || len(anon.named(EventStats)) != 0 {
+		t.Fatal("a non-staff socket received stats")
+	}
+	if h.sys.LastStats() == nil {
+		t.Fatal("LastStats empty")
+	}
 }

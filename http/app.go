@@ -95,6 +95,8 @@ func New(cfg Config) (*fiber.App, error) {
 		ReadTimeout:           60 * time.Second,
 		IdleTimeout:           120 * time.Second,
 		ReadBufferSize:        8192,
+		// Parse multipart bodies in the handler, where a broken one becomes a DRF 400.
+		DisablePreParseMultipartForm: true,
 	})
 	app.Use(s.accessLog, s.recoverPanics)
 

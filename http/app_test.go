@@ -51,7 +51,7 @@ func (p *fakePresence) TokenRevoked(_ int64, jti string) {
 }
 
 type env struct {
-	t        *testing.T
+	t        testing.TB
 	app      *fiber.App
 	store    persistence.Store
 	tokens   *auth.Tokens
@@ -75,7 +75,7 @@ func (r revocations) RevokedTokens(ctx context.Context, now time.Time) (map[stri
 	return m, err
 }
 
-func newEnv(t *testing.T, tweak func(*Config)) *env {
+func newEnv(t testing.TB, tweak func(*Config)) *env {
 	t.Helper()
 	e := &env{t: t, dir: t.TempDir(), presence: &fakePresence{snap: actors.NewSnapshot(0, nil)}, now: time.Now()}
 	e.open(tweak)
@@ -125,7 +125,7 @@ type resp struct {
 	body   []byte
 }
 
-func (r resp) json(t *testing.T) map[string]any {
+func (r resp) json(t testing.TB) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(r.body, &m); err != nil {

@@ -27,7 +27,7 @@ func FuzzAPIBodies(f *testing.F) {
 		f.Add("/api-token-auth/", s.ctype, s.body)
 		f.Add("/api/register/", s.ctype, s.body)
 	}
-	e := newEnv(&testing.T{}, nil)
+	e := newEnv(f, nil)
 	f.Fuzz(func(t *testing.T, path, ctype, body string) {
 		if path != "/api-token-auth/" && path != "/api/register/" {
 			path = "/api-token-auth/"

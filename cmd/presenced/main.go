@@ -1,0 +1,207 @@
+// Command presenced is the presence server: HTTP API, Socket.IO and the embedded SPA on
+// one port. This file is the composition root only: configuration, logger, store,
+// actor system, fiber app, and the ordered shutdown.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/presenced/presenced/actors"
+	"github.com/presenced/presenced/auth"
+	apihttp "github.com/presenced/presenced/http"
+	"github.com/presenced/presenced/metrics"
+	"github.com/presenced/presenced/persistence"
+	"github.com/presenced/presenced/web"
+	"github.com/presenced/presenced/ws"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// shutdownTimeout bounds the graceful part of a shutdown.
+const shutdownTimeout = 10 * time.Second
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "createsuperuser" {
+		return createSuperuser(args[1:], getenv, stdin, stdout, stderr)
+	}
+	cfg, err := parseConfig(args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "presenced: %v\n", err)
+		return 2
+	}
+	log := cfg.logger(stderr)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := serve(ctx, stop, cfg, log); err != nil {
+		log.Error("presenced stopped", "err", err)
+		var ue *usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintf(stderr, "presenced: %v\n", err)
+			return 2
+		}
+		return 1
+	}
+	return 0
+}
+
+// openStore opens the database; failing to reach it is a configuration error.
+func openStore(ctx context.Context, cfg *config, log *slog.Logger) (persistence.Store, error) {
+	octx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	store, err := persistence.Open(octx, cfg.DB, log)
+	if err != nil {
+		return nil, usagef("database %s: %v", redactDSN(cfg.DB), err)
+	}
+	return store, nil
+}
+
+// jwtSecret is -jwt-secret, or the secret kept beside the SQLite file.
+func jwtSecret(cfg *config) ([]byte, error) {
+	if cfg.JWTSecret != "" {
+		return []byte(cfg.JWTSecret), nil
+	}
+	path, ok := persistence.SQLitePath(cfg.DB)
+	if !ok {
+		return nil, usagef("-jwt-secret is required unless -db is SQLite")
+	}
+	secret, err := auth.LoadOrCreateSecret(filepath.Join(filepath.Dir(path), "jwt.secret"))
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	return secret, nil
+}
+
+func serve(ctx context.Context, stopSignals func(), cfg *config, log *slog.Logger) error {
+	store, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	secret, err := jwtSecret(cfg)
+	if err != nil {
+		return err
+	}
+	tokens, err := auth.NewTokens(ctx, auth.TokenConfig{Secret: secret, TTL: cfg.TokenTTL}, revocationStore{store})
+	if err != nil {
+		return usagef("%v", err)
+	}
+	hasher, err := auth.NewHasher(cfg.BcryptCost)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	// A single node owns all presence: nobody can be online before it starts.
+	if n, err := store.MarkAllOffline(ctx, time.Now()); err != nil {
+		return fmt.Errorf("reset presence: %w", err)
+	} else if n > 0 {
+		log.Info("marked users offline left online by the previous run", "users", n)
+	}
+
+	// The socket server needs the actor system and the actors' stats read the socket
+	// server's counters: the pointer closes that loop.
+	var sockets atomic.Pointer[ws.Server]
+	sys, err := actors.Start(actors.Config{
+		PingInterval: cfg.PingInterval, PongTimeout: cfg.PongTimeout, OfflineGrace: cfg.OfflineGrace,
+		Verifier: verifier{tokens}, Directory: directory{store}, Writer: presenceWriter{store},
+		Logger:     log.With("component", "actors"),
+		ExtraStats: func() map[string]any { return socketStats(sockets.Load()) },
+	})
+	if err != nil {
+		return err
+	}
+	sockets.Store(ws.NewServer(ws.Config{AllowedOrigins: cfg.origins, Logger: log.With("component", "ws")},
+		ws.NewPresenceHandler(sys, log.With("component", "ws"))))
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		metrics.New(metrics.Sources{Actors: sys, Sockets: sockets.Load().Stats}))
+	app, err := apihttp.New(apihttp.Config{
+		Store: store, Tokens: tokens, Hasher: hasher, Presence: sys,
+		Logger: log.With("component", "http"), Registry: reg, Gatherer: reg,
+		SPA: web.Dist(),
+		Mount: func(app *fiber.App) {
+			sockets.Load().Mount(app, "/websocket/")
+			sockets.Load().Mount(app, "/socket.io/")
+		},
+	})
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return usagef("listen on %s: %v", cfg.Addr, err)
+	}
+	log.Info("presenced listening", "addr", ln.Addr().String(), "db", redactDSN(cfg.DB))
+	served := make(chan error, 1)
+	go func() { served <- app.Listener(ln) }()
+
+	purge := time.NewTicker(time.Hour)
+	defer purge.Stop()
+	for running := true; running; {
+		select {
+		case <-ctx.Done():
+			running = false
+		case err := <-served:
+			return fmt.Errorf("http server: %w", err)
+		case <-purge.C:
+			tokens.PurgeRevoked()
+			if _, err := store.PurgeRevokedTokens(ctx, time.Now()); err != nil {
+				log.Warn("purge revoked tokens", "err", err)
+			}
+		}
+	}
+
+	// Ordered shutdown. A second signal now kills the process at once.
+	stopSignals()
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := sockets.Load().Shutdown(sctx); err != nil {
+		log.Warn("closing sockets", "err", err)
+	}
+	if err := sys.Shutdown(sctx); err != nil {
+		log.Warn("stopping actors", "err", err)
+	}
+	if err := app.ShutdownWithContext(sctx); err != nil {
+		log.Warn("stopping http", "err", err)
+	}
+	if _, err := store.MarkAllOffline(sctx, time.Now()); err != nil {
+		return fmt.Errorf("mark users offline at shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// socketStats are the transport figures of server-action:stats.
+func socketStats(s *ws.Server) map[string]any {
+	if s == nil {
+		return nil
+	}
+	st := s.Stats()
+	return map[string]any{
+		"sessions":       map[string]int64{"polling": st.SessionsPolling, "websocket": st.SessionsWebsocket},
+		"bytes_in":       st.BytesIn,
+		"bytes_out":      st.BytesOut,
+		"slow_consumers": st.SlowConsumers,
+	}
+}

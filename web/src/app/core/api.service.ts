@@ -1,0 +1,36 @@
+import { HttpClient, HttpHeaders } from '@angular/common/http';
+import { Injectable, inject } from '@angular/core';
+import { Observable } from 'rxjs';
+import { LoginResponse, OnlineSnapshot, RegisterResponse, User } from './models';
+
+/** The presenced HTTP API (same origin). The auth header is added by `authInterceptor`. */
+@Injectable({ providedIn: 'root' })
+export class ApiService {
+  private readonly http = inject(HttpClient);
+
+  login(username: string, password: string): Observable<LoginResponse> {
+    return this.http.post<LoginResponse>('/api-token-auth/', { username, password });
+  }
+
+  register(username: string, email: string, password: string): Observable<RegisterResponse> {
+    return this.http.post<RegisterResponse>('/api/register/', { username, email, password });
+  }
+
+  /**
+   * Revokes `token`. The token is passed explicitly because local state is cleared before the call
+   * returns (the interceptor leaves an explicit Authorization header alone).
+   */
+  logout(token: string): Observable<unknown> {
+    return this.http.post('/api/logout/', null, {
+      headers: new HttpHeaders({ Authorization: `Token ${token}` }),
+    });
+  }
+
+  me(): Observable<User> {
+    return this.http.get<User>('/api/me/');
+  }
+
+  online(): Observable<OnlineSnapshot> {
+    return this.http.get<OnlineSnapshot>('/api/users/online/');
+  }
+}

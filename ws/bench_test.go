@@ -1,0 +1,143 @@
+package ws
+
+import (
+	"encoding/json"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	fws "github.com/fasthttp/websocket"
+)
+
+type nopSession struct{ n int }
+
+func (s *nopSession) OnEvent(string, []json.RawMessage, int64) { s.n++ }
+func (s *nopSession) OnClose(CloseReason)                      {}
+
+const pongPacket = `42["ng-action",{"action":"pong","socket_id":"abc","token":"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ1aWQiOjQyLCJleHAiOjE3OTQ0NDQ0NDR9.c2lnbmF0dXJlc2lnbmF0dXJlc2lnbmF0dXJl","seq":17}]`
+
+// BenchmarkInboundEvent: the whole inbound path of a pong as a websocket
+// message: Engine.IO decode, Socket.IO decode + JSON validation, name
+// interning, argument copy, dispatch to the Session.
+func BenchmarkInboundEvent(b *testing.B) {
+	srv := NewServer(Config{}, nil)
+	defer srv.Shutdown(b.Context())
+	s := srv.newSession(handshake{}, transportWebsocket)
+	app := &nopSession{}
+	s.sio, s.app = sioConnected, app
+	msg := []byte(pongPacket)
+	b.SetBytes(int64(len(msg)))
+	b.ReportAllocs()
+	for b.Loop() {
+		s.inMu.Lock()
+		p, err := decodeEnginePacket(msg, false)
+		if err != nil || !s.onEnginePacket(p, true) {
+			b.Fatal("rejected", err)
+		}
+		s.inMu.Unlock()
+	}
+	if app.n == 0 {
+		b.Fatal("no event")
+	}
+}
+
+// BenchmarkEncodeEvent: one broadcast frame, built once per sweep.
+func BenchmarkEncodeEvent(b *testing.B) {
+	data := json.RawMessage(`{"message":"ping","seq":123456,"ts":1795000000000}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		if EncodeEvent("server-action:ping", data) == nil {
+			b.Fatal("nil")
+		}
+	}
+}
+
+// BenchmarkSendFrameWebsocket: SendFrame → bytes on real loopback
+// websockets, until the clients have received every byte. The clients drain
+// raw bytes (no frame parsing) so ns/op is mostly the server's queueing,
+// framing and write syscalls (plus the kernel's loopback work on both
+// sides). frames/write shows the writer's batching: "burst" pushes frames as
+// fast as possible (a queue deep enough not to trip the slow-consumer rule),
+// "sweep" sends one frame to every connection per round, as a broadcast
+// does, back to back; "rounds" waits until each broadcast has arrived, so
+// every write carries one frame: the cost of a real fan-out.
+func BenchmarkSendFrameWebsocket(b *testing.B) {
+	for _, bc := range []struct {
+		name   string
+		conns  int
+		rounds bool // wait for each broadcast to arrive before the next
+	}{{"burst/conns=1", 1, false}, {"sweep/conns=1000", 1000, false}, {"rounds/conns=1000", 1000, true}} {
+		b.Run(bc.name, func(b *testing.B) {
+			cfg := testConfig()
+			cfg.PingInterval, cfg.PingTimeout = time.Minute, time.Minute
+			cfg.OutboundQueue = 1 << 20
+			cfg.Logger = nil
+			e := startServer(b, cfg)
+			frame := EncodeEvent("server-action:ping", json.RawMessage(`{"message":"ping","seq":1,"ts":1795000000000}`))
+			perFrame := int64(wsHeaderLen(len(frame)) + len(frame))
+			var received atomic.Int64
+			var wg sync.WaitGroup
+			var clients []*fws.Conn
+			for range bc.conns {
+				c := dialDrain(b, e)
+				clients = append(clients, c)
+				wg.Go(func() {
+					buf := make([]byte, 64<<10)
+					for {
+						n, err := c.NetConn().Read(buf)
+						received.Add(int64(n))
+						if err != nil {
+							return
+						}
+					}
+				})
+			}
+			var cs []*Conn
+			e.h.each(func(c *Conn) { cs = append(cs, c) })
+			before := e.srv.Stats()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if !cs[i%len(cs)].SendFrame(frame) {
+					b.Fatal("SendFrame refused")
+				}
+				if bc.rounds && i%len(cs) == len(cs)-1 {
+					for received.Load() < int64(i+1)*perFrame {
+						time.Sleep(20 * time.Microsecond)
+					}
+				}
+			}
+			for received.Load() < int64(b.N)*perFrame {
+				time.Sleep(20 * time.Microsecond)
+			}
+			b.StopTimer()
+			after := e.srv.Stats()
+			if w := after.WriteCalls - before.WriteCalls; w > 0 {
+				b.ReportMetric(float64(after.FramesOut-before.FramesOut)/float64(w), "frames/write")
+			}
+			for _, c := range clients {
+				_ = c.Close()
+			}
+			wg.Wait()
+		})
+	}
+}
+
+// dialDrain opens a websocket session, connects to "/", reads the welcome
+// and hands back the connection for raw reading.
+func dialDrain(b *testing.B, e *testEnv) *fws.Conn {
+	d := fws.Dialer{HandshakeTimeout: 5 * time.Second}
+	c, _, err := d.Dial("ws://"+e.addr+"/socket.io/?EIO=4&transport=websocket", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c.ReadMessage() // open
+	c.WriteMessage(fws.TextMessage, []byte("40"))
+	c.ReadMessage() // 40{"sid"}
+	if _, m, err := c.ReadMessage(); err != nil || !strings.Contains(string(m), "welcome") {
+		b.Fatalf("welcome: %q %v", m, err)
+	}
+	return c
+}

@@ -1,0 +1,38 @@
+// Package ws serves Socket.IO v5 over Engine.IO v4 on a fiber app: the wire
+// codecs (fuzzed), the websocket and HTTP long-polling transports, the upgrade
+// from polling to websocket, heartbeats, origin checks and CORS, and a small
+// Handler/Session seam through which the application sees one Conn per
+// Socket.IO connection on namespace "/".
+//
+// What ws owns, and what it does not:
+//   - It owns every byte on the wire and every goroutine that touches a socket.
+//     The application never writes to a socket; it queues frames (Conn.Emit,
+//     Conn.SendFrame) and ws writes them from one writer per connection.
+//   - It does not know about users, tokens or presence. OnConnect receives the
+//     raw CONNECT auth object; the application decides.
+//   - Only namespace "/" exists. A CONNECT to another namespace is refused with
+//     CONNECT_ERROR "Invalid namespace" and the session stays usable for "/".
+//   - Binary Socket.IO packets (BINARY_EVENT, BINARY_ACK) are not delivered: the
+//     packet and its attachments are dropped (counted in Stats.BinaryDropped) and
+//     the session stays up. The server never sends binary.
+//   - One Engine.IO session carries at most one Socket.IO connection: after the
+//     client's DISCONNECT the engine session is closed too.
+//
+// # Goroutines and locks
+//
+// Per websocket session there is the reader (the contrib websocket handler
+// goroutine, which must not return before everything else touching the
+// socket is done) and a writer goroutine that exists only while frames are
+// queued: a push to an idle connection starts it, it drains the queue in
+// batches (several frames per write syscall) and exits when the queue is empty.
+// Polling sessions own no goroutine: the pending GET handler is their writer.
+// One heartbeat goroutine per Server sends Engine.IO pings and enforces the
+// ping, connect, ack and drain timeouts of every session; no session has a
+// timer of its own (the upgrade probe uses a read deadline while it lasts).
+//
+// Lock order: session.inMu (serialises inbound packet handling, OnConnect,
+// OnEvent, ack callbacks and OnClose) before session.mu (queue and state; never
+// held while calling the application or doing I/O) before the registry shard
+// locks and Server.mu. The application's callbacks therefore run one at a time
+// per connection and may call any Conn method, including Close.
+package ws

@@ -1,0 +1,85 @@
+package ws
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/presenced/presenced/actors"
+)
+
+// PresenceHandler connects Socket.IO connections to the presence actors: each accepted
+// connection gets a conn actor, bound at once when its CONNECT carries a valid token.
+type PresenceHandler struct {
+	sys *actors.System
+	log *slog.Logger
+}
+
+var _ Handler = (*PresenceHandler)(nil)
+
+// NewPresenceHandler returns the Handler that feeds sys.
+func NewPresenceHandler(sys *actors.System, log *slog.Logger) *PresenceHandler {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &PresenceHandler{sys: sys, log: log}
+}
+
+// connectRefused is the CONNECT_ERROR for a bad token: message "invalid token" as the
+// contract says, and the precise code in data.
+type connectRefused struct{ code string }
+
+func (e connectRefused) Error() string         { return "invalid token" }
+func (e connectRefused) ConnectErrorData() any { return map[string]string{"code": e.code} }
+
+// OnConnect binds the socket when auth carries {"token": "…"}; no token (or null)
+// connects anonymously; a refused token gets CONNECT_ERROR and no conn actor.
+func (h *PresenceHandler) OnConnect(c *Conn, auth json.RawMessage) (Session, error) {
+	var payload struct {
+		Token *string `json:"token"`
+	}
+	if len(auth) > 0 && json.Unmarshal(auth, &payload) != nil {
+		return nil, connectRefused{code: actors.CodeInvalidToken}
+	}
+	var grant *actors.Grant
+	var user *actors.User
+	token := ""
+	if payload.Token != nil && *payload.Token != "" {
+		token = *payload.Token
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		g, u, err := h.sys.Authenticate(ctx, token)
+		cancel()
+		if err != nil {
+			code := actors.CodeInvalidToken
+			if errors.Is(err, actors.ErrTokenExpired) {
+				code = actors.CodeTokenExpired
+			}
+			h.sys.Stats().BindsRefused.Add(1)
+			h.log.Debug("connect refused", "conn_id", c.ID(), "code", code)
+			return nil, connectRefused{code: code}
+		}
+		grant, user = &g, &u
+	}
+	conn := h.sys.OpenConn(c.ID(), presenceSocket{c}, token, grant, user)
+	return presenceSession{conn}, nil
+}
+
+// presenceSocket is a Conn seen as the actors' Socket.
+type presenceSocket struct{ c *Conn }
+
+func encodeActorEvent(name string, data []byte) []byte { return EncodeEvent(name, data) }
+
+func (s presenceSocket) Emit(ev *actors.Event) bool     { return s.c.SendFrame(ev.Frame(encodeActorEvent)) }
+func (s presenceSocket) Ack(id int64, data []byte) bool { return s.c.Ack(id, data) }
+func (s presenceSocket) Close(reason string)            { s.c.Close(CloseReason(reason)) }
+
+// presenceSession hands the client's events to its conn actor.
+type presenceSession struct{ conn *actors.Conn }
+
+func (s presenceSession) OnEvent(name string, args []json.RawMessage, ackID int64) {
+	s.conn.Event(name, args, ackID)
+}
+
+func (s presenceSession) OnClose(reason CloseReason) { s.conn.Closed(string(reason)) }

@@ -1,0 +1,249 @@
+package ws
+
+import (
+	"context"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gofiber/contrib/websocket"
+	"github.com/gofiber/fiber/v2"
+)
+
+// Server serves Socket.IO on the paths it is mounted at.
+type Server struct {
+	cfg     Config
+	h       Handler
+	log     *slog.Logger
+	origins originPolicy
+	reg     *registry
+	stats   counters
+	names   internTable
+	upgrade fiber.Handler // the contrib websocket handler
+
+	closing  atomic.Bool
+	active   atomic.Int64 // handlers, websocket goroutines and finalizers running
+	stop     chan struct{}
+	stopOnce sync.Once
+	hbDone   chan struct{}
+}
+
+// NewServer returns a Server calling h for every connection. Its heartbeat
+// goroutine runs until Shutdown.
+func NewServer(cfg Config, h Handler) *Server {
+	cfg = cfg.withDefaults()
+	srv := &Server{
+		cfg:     cfg,
+		h:       h,
+		log:     cfg.Logger,
+		origins: newOriginPolicy(cfg.AllowedOrigins),
+		reg:     newRegistry(),
+		stop:    make(chan struct{}),
+		hbDone:  make(chan struct{}),
+	}
+	srv.upgrade = websocket.New(srv.serveWS, websocket.Config{
+		Origins:         []string{"*"}, // checked before, per Config.AllowedOrigins
+		ReadBufferSize:  512,           // fasthttp's 4 KB reader sits under it anyway
+		WriteBufferPool: &sync.Pool{},  // we never write through the library's buffer
+		RecoverHandler:  srv.recoverWS,
+	})
+	go srv.heartbeat()
+	return srv
+}
+
+// recoverWS replaces contrib's default, which writes JSON into the socket.
+func (srv *Server) recoverWS(*websocket.Conn) {
+	if r := recover(); r != nil {
+		srv.log.Error("ws: panic in websocket handler", "panic", r)
+	}
+}
+
+// Mount serves Socket.IO at path (with and without a trailing slash), e.g.
+// Mount(app, "/socket.io/").
+func (srv *Server) Mount(r fiber.Router, path string) {
+	p := "/" + strings.Trim(path, "/")
+	r.All(p, srv.serve)
+	if p != "/" {
+		r.All(p+"/", srv.serve)
+	}
+}
+
+// Stats returns the counters; cheap (atomic loads).
+func (srv *Server) Stats() Stats { return srv.stats.snapshot() }
+
+// Shutdown closes every session (an engine-level close, so clients
+// reconnect, to another node or to this one restarted), refuses new ones,
+// and waits until every websocket goroutine, pending poll and OnClose has
+// returned, or ctx ends.
+func (srv *Server) Shutdown(ctx context.Context) error {
+	srv.closing.Store(true)
+	srv.reg.each(nil, func(s *session) { s.close(ServerShutdown, true) })
+	srv.stopOnce.Do(func() { close(srv.stop) })
+	select {
+	case <-srv.hbDone:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	t := time.NewTicker(5 * time.Millisecond)
+	defer t.Stop()
+	for srv.active.Load() > 0 {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	// Polling sessions whose client never came for the close packet: the
+	// heartbeat that would have expired them is gone.
+	srv.reg.each(nil, func(s *session) { s.close(ServerShutdown, false) })
+	return nil
+}
+
+// enter counts a running handler; false once Shutdown started.
+func (srv *Server) enter() bool {
+	srv.active.Add(1)
+	if srv.closing.Load() {
+		srv.active.Add(-1)
+		return false
+	}
+	return true
+}
+
+func (srv *Server) leave() { srv.active.Add(-1) }
+
+func (srv *Server) gauge(t transportKind) *atomic.Int64 {
+	if t == transportWebsocket {
+		return &srv.stats.websocket
+	}
+	return &srv.stats.polling
+}
+
+// heartbeat is the one goroutine that drives every session's timers.
+func (srv *Server) heartbeat() {
+	defer close(srv.hbDone)
+	t := time.NewTicker(srv.cfg.tick())
+	defer t.Stop()
+	var buf []*session
+	for {
+		select {
+		case <-srv.stop:
+			return
+		case now := <-t.C:
+			buf = srv.reg.each(buf, func(s *session) { s.tick(now) })
+		}
+	}
+}
+
+// Engine.IO HTTP errors, exactly as the reference server words them.
+type engineError struct {
+	status int
+	body   []byte
+}
+
+func newEngineError(status, code int, msg string) engineError {
+	b := []byte(`{"code":` + strconv.Itoa(code) + `,"message":`)
+	b = appendJSONString(b, msg)
+	return engineError{status: status, body: append(b, '}')}
+}
+
+var (
+	errTransportUnknown  = newEngineError(fiber.StatusBadRequest, 0, "Transport unknown")
+	errUnknownSID        = newEngineError(fiber.StatusBadRequest, 1, "Session ID unknown")
+	errBadHandshake      = newEngineError(fiber.StatusBadRequest, 2, "Bad handshake method")
+	errBadRequest        = newEngineError(fiber.StatusBadRequest, 3, "Bad request")
+	errForbidden         = newEngineError(fiber.StatusForbidden, 4, "Forbidden")
+	errUnsupportedEngine = newEngineError(fiber.StatusBadRequest, 5, "Unsupported protocol version")
+)
+
+func writeEngineError(c *fiber.Ctx, e engineError) error {
+	c.Status(e.status)
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Send(e.body)
+}
+
+// serve is the fiber handler for every Engine.IO request on a mounted path.
+func (srv *Server) serve(c *fiber.Ctx) error {
+	if !srv.enter() {
+		return c.SendStatus(fiber.StatusServiceUnavailable)
+	}
+	defer srv.leave()
+
+	origin := c.Get(fiber.HeaderOrigin)
+	isWS := websocket.IsWebSocketUpgrade(c)
+	allowed := srv.origins.allowed(origin, c.Hostname())
+	if c.Method() == fiber.MethodOptions && !isWS {
+		if !allowed {
+			return writeEngineError(c, errForbidden)
+		}
+		return preflight(c, origin)
+	}
+	q := c.Context().QueryArgs()
+	var t transportKind
+	switch string(q.Peek("transport")) {
+	case "polling":
+		t = transportPolling
+	case "websocket":
+		t = transportWebsocket
+	default:
+		return writeEngineError(c, errTransportUnknown)
+	}
+	if !allowed {
+		return writeEngineError(c, errForbidden)
+	}
+	if !isWS {
+		setCORS(c, origin)
+	}
+	if string(q.Peek("EIO")) != "4" {
+		return writeEngineError(c, errUnsupportedEngine)
+	}
+	if (t == transportWebsocket) != isWS {
+		// websocket transport without upgrade headers, or the reverse
+		return writeEngineError(c, errBadRequest)
+	}
+
+	sid := q.Peek("sid")
+	if len(sid) == 0 {
+		if c.Method() != fiber.MethodGet {
+			return writeEngineError(c, errBadHandshake)
+		}
+		if t == transportWebsocket {
+			c.Locals(wsLocalsKey, &wsStart{hs: captureHandshake(c)})
+			return srv.upgrade(c)
+		}
+		return srv.pollHandshake(c)
+	}
+	s := srv.reg.get(sid)
+	if s == nil {
+		return writeEngineError(c, errUnknownSID)
+	}
+	if t == transportWebsocket {
+		s.mu.Lock()
+		ok := s.state != stateClosed && s.transport == transportPolling && s.probe == nil
+		s.mu.Unlock()
+		if !ok {
+			return writeEngineError(c, errBadRequest)
+		}
+		c.Locals(wsLocalsKey, &wsStart{sess: s})
+		return srv.upgrade(c)
+	}
+	switch c.Method() {
+	case fiber.MethodGet:
+		return s.pollGET(c)
+	case fiber.MethodPost:
+		return s.pollPOST(c)
+	}
+	return writeEngineError(c, errBadRequest)
+}
+
+// captureHandshake copies what Conn exposes out of fiber's reused buffers.
+func captureHandshake(c *fiber.Ctx) handshake {
+	return handshake{
+		remoteIP:  strings.Clone(c.IP()),
+		userAgent: strings.Clone(c.Get(fiber.HeaderUserAgent)),
+		origin:    strings.Clone(c.Get(fiber.HeaderOrigin)),
+		rawQuery:  string(c.Context().QueryArgs().QueryString()),
+	}
+}

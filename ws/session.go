@@ -1,0 +1,357 @@
+package ws
+
+import (
+	"encoding/json"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+type transportKind uint8
+
+const (
+	transportPolling transportKind = iota
+	transportWebsocket
+)
+
+func (t transportKind) String() string {
+	if t == transportWebsocket {
+		return "websocket"
+	}
+	return "polling"
+}
+
+// sessState is the engine session's life: open → closing (orderly: queued
+// frames are still delivered) → closed (nothing more is written).
+type sessState uint8
+
+const (
+	stateOpen sessState = iota
+	stateClosing
+	stateClosed
+)
+
+// sioState is the Socket.IO connection on "/" carried by the session.
+type sioState uint8
+
+const (
+	sioNone       sioState = iota // no CONNECT yet, or refused
+	sioConnecting                 // OnConnect is running
+	sioConnected
+)
+
+// handshake holds what the application may want to know about the HTTP
+// request that created the session, copied out of fiber's buffers.
+type handshake struct {
+	remoteIP, userAgent, origin, rawQuery string
+}
+
+type pendingAck struct {
+	cb       func([]json.RawMessage, error)
+	deadline time.Time
+}
+
+// session is one Engine.IO session. Fields under mu are the queue and the
+// state machine; fields under inMu belong to the inbound side (the packet
+// being handled and the application's Session).
+type session struct {
+	srv     *Server
+	sid     string
+	hs      handshake
+	created time.Time
+
+	alive atomic.Bool // something arrived since the last ping
+	open  atomic.Bool // state == stateOpen, readable without mu on the inbound path
+	slow  atomic.Bool // closed as a slow consumer
+
+	mu          sync.Mutex
+	state       sessState
+	reason      CloseReason
+	transport   transportKind
+	ws          *wsTransport // the websocket carrying the session, nil on polling
+	probe       *wsTransport // a websocket probing an upgrade
+	noop        bool         // upgrade under way: the pending GET answers a noop
+	getPending  bool
+	postPending bool
+	wake        chan struct{} // polling: wakes the pending GET
+	q, spare    [][]byte      // queued Engine.IO packets; spare recycles q's array
+	pre         [][]byte      // frames the application queued while OnConnect ran
+	sio         sioState
+	conn        *Conn
+	lastPing    time.Time
+	waitingPong time.Time // first unanswered ping
+	closingAt   time.Time
+	acks        map[int64]pendingAck
+	nextAck     int64
+	finalizing  bool // finalize started or scheduled
+	registered  bool
+
+	inMu            sync.Mutex
+	app             Session // the application's, set when OnConnect accepted
+	dropAttachments int     // binary attachments still to discard
+}
+
+func (srv *Server) newSession(hs handshake, t transportKind) *session {
+	now := time.Now()
+	s := &session{srv: srv, sid: newID(), hs: hs, created: now, transport: t, lastPing: now}
+	s.alive.Store(true)
+	s.open.Store(true)
+	if t == transportPolling {
+		s.wake = make(chan struct{}, 1)
+	}
+	return s
+}
+
+func (s *session) register() {
+	s.mu.Lock()
+	s.registered = true
+	s.srv.gauge(s.transport).Add(1)
+	s.mu.Unlock()
+	s.srv.reg.add(s)
+	s.srv.stats.handshakes.Add(1)
+}
+
+func (s *session) unregisterLocked() {
+	if !s.registered {
+		return
+	}
+	s.registered = false
+	s.srv.gauge(s.transport).Add(-1)
+	s.srv.reg.remove(s)
+}
+
+// connID names the session in logs: the Socket.IO id once there is one.
+func (s *session) connIDLocked() string {
+	if s.conn != nil {
+		return s.conn.id
+	}
+	return ""
+}
+
+// push queues an Engine.IO packet. A frame from the application (from != nil)
+// is only accepted while from is the session's connection, and one queued
+// while OnConnect runs waits until the CONNECT reply is queued, so the client
+// always sees `40` first. push never blocks; a full queue closes the session.
+func (s *session) push(frame []byte, from *Conn) bool {
+	s.mu.Lock()
+	if s.state != stateOpen || (from != nil && s.conn != from) {
+		s.mu.Unlock()
+		return false
+	}
+	q := &s.q
+	if from != nil && s.sio == sioConnecting {
+		q = &s.pre
+	}
+	if n := len(*q); n >= s.srv.cfg.OutboundQueue {
+		s.mu.Unlock()
+		s.slowConsumer(n)
+		return false
+	}
+	*q = append(*q, frame)
+	if q == &s.q {
+		s.kickLocked()
+	}
+	s.mu.Unlock()
+	return true
+}
+
+// kickLocked makes the transport pick up the queue: on websocket it starts
+// the writer goroutine if none runs; on polling it wakes the pending GET.
+func (s *session) kickLocked() {
+	if w := s.ws; w != nil {
+		if !w.writing {
+			w.writing = true
+			w.wg.Add(1)
+			if w.run == nil {
+				w.run = func() { s.writeLoop(w) }
+			}
+			go w.run()
+		}
+		return
+	}
+	s.signal()
+}
+
+func (s *session) signal() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (s *session) slowConsumer(queued int) {
+	if !s.open.Load() || s.slow.Swap(true) {
+		return // already closing; log once even with concurrent senders
+	}
+	s.mu.Lock()
+	id, t := s.connIDLocked(), s.transport
+	s.mu.Unlock()
+	s.srv.stats.slow.Add(1)
+	s.srv.log.Warn("ws: closing slow consumer", "conn_id", id, "sid", s.sid, "transport", t.String(),
+		"reason", string(SlowConsumer), "queued", queued)
+	s.close(SlowConsumer, false)
+}
+
+// fail closes the session because of what the client sent.
+func (s *session) fail(reason CloseReason, err error) bool {
+	if s.open.Load() {
+		s.srv.stats.protocolErrors.Add(1)
+		s.srv.log.Debug("ws: closing session on bad input", "sid", s.sid, "reason", string(reason), "err", err)
+	}
+	s.close(reason, false)
+	return false
+}
+
+// close ends the session. orderly delivers what is queued first (then the
+// websocket close frame or the polling close packet); otherwise the
+// transport is cut at once. The first reason wins; an abort may overtake an
+// orderly close that is still draining.
+func (s *session) close(reason CloseReason, orderly bool) {
+	s.mu.Lock()
+	switch {
+	case s.state == stateClosed, s.state == stateClosing && orderly:
+		s.mu.Unlock()
+		return
+	case s.state == stateOpen:
+		s.reason = reason
+	}
+	s.open.Store(false)
+	if orderly {
+		s.state = stateClosing
+		s.closingAt = time.Now()
+	} else {
+		s.state = stateClosed
+		clear(s.q)
+		s.q = s.q[:0]
+	}
+	s.pre = nil
+	if p := s.probe; p != nil && !orderly {
+		// An orderly close lets a running upgrade finish: the client has
+		// paused polling and will only read what is queued on the websocket.
+		s.probe = nil
+		p.abort()
+	}
+	if w := s.ws; w != nil {
+		// The websocket's reader goroutine finalizes when it ends.
+		if orderly {
+			s.kickLocked() // the writer drains, then sends the close frame
+		} else {
+			w.abort()
+		}
+		s.mu.Unlock()
+		return
+	}
+	// Polling: the pending GET (if any) answers with what is queued and `1`.
+	s.signal()
+	if !orderly {
+		s.unregisterLocked()
+	}
+	schedule := !s.finalizing
+	s.finalizing = true
+	s.mu.Unlock()
+	if schedule {
+		s.srv.active.Add(1)
+		go func() {
+			defer s.srv.active.Add(-1)
+			s.finalize()
+		}()
+	}
+}
+
+// finalize runs once per session after it closed: pending ack callbacks get
+// ErrConnClosed and the application's Session gets OnClose, serialised with
+// inbound handling so no OnEvent can follow OnClose.
+func (s *session) finalize() {
+	s.inMu.Lock()
+	defer s.inMu.Unlock()
+	s.mu.Lock()
+	acks := s.acks
+	s.acks = nil
+	reason := s.reason
+	id := s.connIDLocked()
+	t := s.transport
+	s.mu.Unlock()
+	for _, a := range acks {
+		s.callApp(func() { a.cb(nil, ErrConnClosed) })
+	}
+	if app := s.app; app != nil {
+		s.app = nil
+		s.callApp(func() { app.OnClose(reason) })
+	}
+	s.srv.log.Debug("ws: session closed", "conn_id", id, "sid", s.sid, "transport", t.String(), "reason", string(reason))
+}
+
+// callApp runs application code; a panic closes this session instead of the
+// process (fasthttp does not recover handlers).
+func (s *session) callApp(fn func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.srv.log.Error("ws: handler panic", "sid", s.sid, "panic", r)
+			s.close(HandlerPanic, false)
+		}
+	}()
+	fn()
+}
+
+// tick is the heartbeat for one session: ping, ping timeout, connect
+// timeout, ack timeouts, and the end of an orderly polling close.
+func (s *session) tick(now time.Time) {
+	cfg := &s.srv.cfg
+	s.mu.Lock()
+	switch s.state {
+	case stateClosing:
+		// A polling session whose last frames nobody came to fetch.
+		expired := s.transport == transportPolling && s.ws == nil &&
+			now.Sub(s.closingAt) > cfg.PingTimeout+cfg.UpgradeTimeout
+		s.mu.Unlock()
+		if expired {
+			s.close(s.reason, false)
+		}
+		return
+	case stateClosed:
+		s.mu.Unlock()
+		return
+	}
+	if s.sio == sioNone && now.Sub(s.created) > cfg.ConnectTimeout {
+		s.mu.Unlock()
+		s.close(ConnectTimeout, false)
+		return
+	}
+	alive := s.alive.Load()
+	if !alive && !s.waitingPong.IsZero() && now.Sub(s.waitingPong) > cfg.PingTimeout {
+		s.mu.Unlock()
+		s.srv.stats.pingTimeouts.Add(1)
+		s.close(PingTimeout, false)
+		return
+	}
+	var expired []pendingAck
+	for id, a := range s.acks {
+		if now.After(a.deadline) {
+			expired = append(expired, a)
+			delete(s.acks, id)
+		}
+	}
+	ping := now.Sub(s.lastPing) >= cfg.PingInterval
+	if ping {
+		s.lastPing = now
+		if alive || s.waitingPong.IsZero() {
+			s.waitingPong = now
+		}
+		s.alive.Store(false)
+	}
+	s.mu.Unlock()
+	if ping {
+		s.push(framePing, nil)
+	}
+	if len(expired) > 0 {
+		s.srv.active.Add(1)
+		go func() {
+			defer s.srv.active.Add(-1)
+			s.inMu.Lock()
+			defer s.inMu.Unlock()
+			for _, a := range expired {
+				s.callApp(func() { a.cb(nil, ErrAckTimeout) })
+			}
+		}()
+	}
+}

@@ -1,0 +1,181 @@
+package ws
+
+import (
+	"bytes"
+	"errors"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+const textPlain = "text/plain; charset=UTF-8"
+
+var (
+	errConcurrentPoll = errors.New("second concurrent polling request")
+	errBinaryPost     = errors.New("binary polling body (not in Engine.IO v4)")
+	errStopPayload    = errors.New("session closed while reading the payload")
+)
+
+// pollHandshake opens a polling session: the open packet is the body.
+func (srv *Server) pollHandshake(c *fiber.Ctx) error {
+	s := srv.newSession(captureHandshake(c), transportPolling)
+	s.register()
+	if srv.closing.Load() {
+		s.close(ServerShutdown, false)
+		return c.SendStatus(fiber.StatusServiceUnavailable)
+	}
+	body := appendOpenPacket(make([]byte, 0, 128), s.sid, true, &srv.cfg)
+	srv.stats.framesOut.Add(1)
+	srv.stats.bytesOut.Add(uint64(len(body)))
+	c.Set(fiber.HeaderContentType, textPlain)
+	return c.Send(body)
+}
+
+// pollGET is the long poll: it holds until frames are queued (at worst the
+// next ping), the session closes or an upgrade needs a noop. It blocks its
+// fasthttp worker, which is the price of polling. fasthttp does not tell us
+// when the client goes away, so a dead poll is noticed at the ping timeout.
+func (s *session) pollGET(c *fiber.Ctx) error {
+	s.mu.Lock()
+	if s.transport != transportPolling {
+		s.mu.Unlock()
+		return writeEngineError(c, errBadRequest)
+	}
+	if s.getPending {
+		s.mu.Unlock()
+		s.fail(ProtocolError, errConcurrentPoll)
+		return writeEngineError(c, errBadRequest)
+	}
+	s.getPending = true
+	var (
+		guard *time.Timer
+		body  []byte
+		done  = c.Context().Done()
+	)
+	for {
+		var ok bool
+		if body, ok = s.takePollLocked(); ok {
+			break
+		}
+		s.mu.Unlock()
+		if guard == nil {
+			guard = time.NewTimer(s.srv.cfg.PingInterval + s.srv.cfg.PingTimeout)
+			defer guard.Stop()
+		}
+		expired := false
+		select {
+		case <-s.wake:
+		case <-done:
+			expired = true
+		case <-guard.C:
+			expired = true
+		}
+		s.mu.Lock()
+		if expired {
+			if body, ok = s.takePollLocked(); !ok {
+				body = frameNoop
+			}
+			break
+		}
+	}
+	s.getPending = false
+	s.mu.Unlock()
+	c.Set(fiber.HeaderContentType, textPlain)
+	return c.Send(body)
+}
+
+// takePollLocked returns the body for the pending GET, or false to wait.
+func (s *session) takePollLocked() ([]byte, bool) {
+	switch {
+	case s.state == stateClosed:
+		return frameClose, true
+	case s.state == stateClosing && s.ws == nil:
+		// As the reference: what is queued first, the close packet on the next
+		// poll. In one body the client would act on the close before the
+		// Socket.IO packets (it handles those on a later tick), e.g. see
+		// "transport close" instead of "io server disconnect".
+		if len(s.q) > 0 {
+			return s.pollBodyLocked(), true
+		}
+		s.state = stateClosed
+		s.unregisterLocked()
+		return frameClose, true
+	case s.transport != transportPolling:
+		return frameNoop, true // upgraded while this GET was pending
+	case len(s.q) > 0:
+		return s.pollBodyLocked(), true
+	case s.noop:
+		s.noop = false
+		return frameNoop, true
+	}
+	return nil, false
+}
+
+// pollBodyLocked joins the queued frames into one body.
+func (s *session) pollBodyLocked() []byte {
+	frames := s.q
+	var body []byte
+	if len(frames) == 1 {
+		body = frames[0] // shared frames are immutable: no copy needed
+	} else {
+		n := len(frames)
+		for _, f := range frames {
+			n += len(f)
+		}
+		body = appendPollingPayload(make([]byte, 0, n), frames)
+	}
+	s.srv.stats.framesOut.Add(uint64(len(frames)))
+	s.srv.stats.bytesOut.Add(uint64(len(body)))
+	clear(frames)
+	s.q = frames[:0]
+	if cap(s.q) > maxSpare {
+		s.q = nil
+	}
+	return body
+}
+
+// pollPOST carries the client's packets, separated by \x1e; the answer is
+// always `ok` (as the reference does, even when a packet closed the session).
+func (s *session) pollPOST(c *fiber.Ctx) error {
+	s.mu.Lock()
+	if s.transport != transportPolling {
+		s.mu.Unlock()
+		return writeEngineError(c, errBadRequest)
+	}
+	if s.postPending {
+		s.mu.Unlock()
+		s.fail(ProtocolError, errConcurrentPoll)
+		return writeEngineError(c, errBadRequest)
+	}
+	s.postPending = true
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.postPending = false
+		s.mu.Unlock()
+	}()
+
+	body := c.Body()
+	if len(body) > s.srv.cfg.MaxPayload {
+		s.fail(PayloadTooLarge, errors.New("polling body over maxPayload"))
+		return c.SendStatus(fiber.StatusRequestEntityTooLarge)
+	}
+	if bytes.HasPrefix(c.Request().Header.ContentType(), []byte("application/octet-stream")) {
+		s.fail(ParseError, errBinaryPost)
+		return writeEngineError(c, errBadRequest)
+	}
+	s.inMu.Lock()
+	err := decodeEnginePayload(body, func(p enginePacket) error {
+		s.received(len(p.Data) + 1)
+		if !s.onEnginePacket(p, false) {
+			return errStopPayload
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStopPayload) {
+		s.fail(ParseError, err)
+	}
+	s.inMu.Unlock()
+	c.Set(fiber.HeaderContentType, "text/html")
+	return c.SendString("ok")
+}

@@ -1,0 +1,359 @@
+package ws
+
+import (
+	"encoding/binary"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	fws "github.com/fasthttp/websocket"
+	"github.com/gofiber/contrib/websocket"
+)
+
+// wsTransport is one websocket: the main transport of a session or a probe.
+//
+// Reading goes through fasthttp/websocket (framing, unmasking, read limit,
+// control frames). Writing does not: the library writes one message per
+// syscall, so the writer frames server messages itself (they are unmasked, a
+// header is 2–10 bytes) and writes a whole batch with one write — or one
+// writev when a large shared frame is referenced instead of copied. That is
+// safe next to the library's own control-frame writes (close replies, ping
+// replies) because every write call carries whole frames and the kernel
+// file's write lock keeps calls from interleaving.
+type wsTransport struct {
+	c         *websocket.Conn
+	raw       net.Conn // the TCP connection under fasthttp's hijack wrapper
+	vectored  bool     // raw is a *net.TCPConn: net.Buffers is one atomic writev
+	wg        sync.WaitGroup
+	writing   bool   // a writer goroutine runs; guarded by session.mu
+	run       func() // the writer, built once: `go w.run()` then allocates nothing
+	closeSent atomic.Bool
+}
+
+func newWSTransport(c *websocket.Conn) *wsTransport {
+	raw := c.NetConn()
+	if u, ok := raw.(interface{ UnsafeConn() net.Conn }); ok {
+		raw = u.UnsafeConn()
+	}
+	_, vectored := raw.(*net.TCPConn)
+	w := &wsTransport{c: c, raw: raw, vectored: vectored}
+	c.SetCloseHandler(w.onCloseFrame)
+	return w
+}
+
+// abort cuts the connection: the reader and any writer fail at once.
+func (w *wsTransport) abort() {
+	_ = w.raw.SetDeadline(time.Unix(1, 0))
+	_ = w.raw.Close()
+}
+
+// onCloseFrame answers the client's close frame (from the reader goroutine),
+// unless we sent ours first.
+func (w *wsTransport) onCloseFrame(code int, _ string) error {
+	if !w.closeSent.Swap(true) {
+		payload := websocket.FormatCloseMessage(code, "")
+		frame := appendWSHeader(make([]byte, 0, 4+len(payload)), wsOpClose, len(payload))
+		_ = w.raw.SetWriteDeadline(time.Now().Add(time.Second))
+		_, _ = w.raw.Write(append(frame, payload...))
+	}
+	return nil
+}
+
+// closeGracefully sends a normal-closure frame and gives the client a short
+// while to answer before the reader gives up.
+func (w *wsTransport) closeGracefully(timeout time.Duration) {
+	if !w.closeSent.Swap(true) {
+		_ = w.raw.SetWriteDeadline(time.Now().Add(timeout))
+		_, _ = w.raw.Write([]byte{0x80 | wsOpClose, 2, 0x03, 0xe8}) // 1000
+	}
+	_ = w.raw.SetReadDeadline(time.Now().Add(min(timeout, time.Second)))
+}
+
+const (
+	wsOpText  = 0x1
+	wsOpClose = 0x8
+
+	// Frames up to wsInlineMax are copied into the batch buffer; larger ones
+	// are referenced (writev) when the connection allows it.
+	wsInlineMax = 4 << 10
+	// Batch buffers up to this capacity go back to the pool.
+	wsPooledMax = 64 << 10
+)
+
+var writeBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
+
+func appendWSHeader(dst []byte, op byte, n int) []byte {
+	dst = append(dst, 0x80|op) // FIN
+	switch {
+	case n <= 125:
+		return append(dst, byte(n))
+	case n <= 0xffff:
+		return binary.BigEndian.AppendUint16(append(dst, 126), uint16(n))
+	default:
+		return binary.BigEndian.AppendUint64(append(dst, 127), uint64(n))
+	}
+}
+
+func wsHeaderLen(n int) int {
+	switch {
+	case n <= 125:
+		return 2
+	case n <= 0xffff:
+		return 4
+	}
+	return 10
+}
+
+// writeFrames writes frames as text messages with one write call.
+func (w *wsTransport) writeFrames(frames [][]byte, srv *Server) error {
+	need, total, large := 0, 0, false
+	for _, f := range frames {
+		h := wsHeaderLen(len(f))
+		total += h + len(f)
+		need += h
+		if w.vectored && len(f) > wsInlineMax {
+			large = true
+		} else {
+			need += len(f)
+		}
+	}
+	bp := writeBufPool.Get().(*[]byte)
+	buf := (*bp)[:0]
+	if cap(buf) < need {
+		buf = make([]byte, 0, need)
+	}
+	_ = w.raw.SetWriteDeadline(time.Now().Add(srv.cfg.WriteTimeout))
+	var err error
+	if large {
+		buf, err = w.writeVectored(frames, buf)
+	} else {
+		for _, f := range frames {
+			buf = appendWSHeader(buf, wsOpText, len(f))
+			buf = append(buf, f...)
+		}
+		_, err = w.raw.Write(buf)
+	}
+	if cap(buf) <= wsPooledMax {
+		*bp = buf[:0]
+		writeBufPool.Put(bp)
+	}
+	srv.stats.writeCalls.Add(1)
+	srv.stats.framesOut.Add(uint64(len(frames)))
+	srv.stats.bytesOut.Add(uint64(total))
+	return err
+}
+
+// writeVectored writes headers and small frames from buf and large frames
+// in place (shared broadcast frames are not copied) with one writev.
+func (w *wsTransport) writeVectored(frames [][]byte, buf []byte) ([]byte, error) {
+	iov := make(net.Buffers, 0, 2*len(frames)+1)
+	mark := 0
+	for _, f := range frames {
+		buf = appendWSHeader(buf, wsOpText, len(f))
+		if len(f) <= wsInlineMax {
+			buf = append(buf, f...)
+			continue
+		}
+		iov = append(iov, buf[mark:], f)
+		mark = len(buf)
+	}
+	if mark < len(buf) {
+		iov = append(iov, buf[mark:])
+	}
+	_, err := iov.WriteTo(w.raw)
+	return buf, err
+}
+
+func writeErrReason(err error) CloseReason {
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return WriteTimeout
+	}
+	return TransportError
+}
+
+// maxSpare bounds the queue array a session keeps between batches, so a
+// burst does not pin a large array to an idle connection.
+const maxSpare = 16
+
+// writeLoop is the session's only writer while it is on websocket. It exists
+// only while frames are queued: push starts it, it exits when the queue is
+// empty (after the close frame, when the session is closing).
+func (s *session) writeLoop(w *wsTransport) {
+	defer w.wg.Done()
+	var done [][]byte
+	for {
+		s.mu.Lock()
+		if done != nil && s.spare == nil && cap(done) <= maxSpare {
+			s.spare = done[:0]
+		}
+		if s.ws != w || s.state == stateClosed {
+			w.writing = false
+			s.mu.Unlock()
+			return
+		}
+		if len(s.q) == 0 {
+			w.writing = false
+			closing := s.state == stateClosing
+			if closing {
+				s.state = stateClosed
+			}
+			s.mu.Unlock()
+			if closing {
+				w.closeGracefully(s.srv.cfg.WriteTimeout)
+			}
+			return
+		}
+		batch := s.q
+		s.q, s.spare = s.spare, nil
+		s.mu.Unlock()
+
+		err := w.writeFrames(batch, s.srv)
+		clear(batch)
+		done = batch
+		if err != nil {
+			s.close(writeErrReason(err), false)
+			s.mu.Lock()
+			w.writing = false
+			s.mu.Unlock()
+			return
+		}
+	}
+}
+
+var readBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 1<<10); return &b }}
+
+const readPooledMax = 64 << 10
+
+// readLoop reads the session's websocket until it fails or closes.
+func (s *session) readLoop(w *wsTransport) {
+	for {
+		mt, r, err := w.c.NextReader()
+		if err != nil {
+			s.readFailed(err)
+			return
+		}
+		bp := readBufPool.Get().(*[]byte)
+		b, err := readAll(r, (*bp)[:0])
+		if err != nil {
+			s.readFailed(err)
+			return
+		}
+		s.received(len(b))
+		s.inMu.Lock()
+		if mt == websocket.BinaryMessage {
+			s.onEnginePacket(enginePacket{Type: eioMessage, Data: b, Binary: true}, true)
+		} else if p, err := decodeEnginePacket(b, false); err != nil {
+			s.fail(ParseError, err)
+		} else {
+			s.onEnginePacket(p, true)
+		}
+		s.inMu.Unlock()
+		if cap(b) <= readPooledMax {
+			*bp = b[:0]
+			readBufPool.Put(bp)
+		}
+	}
+}
+
+func (s *session) readFailed(err error) {
+	// contrib re-declares ErrReadLimit as a different value: use the library's.
+	var ce *fws.CloseError
+	switch {
+	case errors.Is(err, fws.ErrReadLimit):
+		s.fail(PayloadTooLarge, err)
+	case errors.As(err, &ce), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		s.close(ClientClosed, false)
+	default:
+		s.close(TransportError, false)
+	}
+}
+
+// received notes an inbound Engine.IO packet: liveness and counters.
+func (s *session) received(n int) {
+	if !s.alive.Load() {
+		s.alive.Store(true)
+	}
+	s.srv.stats.framesIn.Add(1)
+	s.srv.stats.bytesIn.Add(uint64(n))
+}
+
+func readAll(r io.Reader, b []byte) ([]byte, error) {
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
+}
+
+// endWS runs on the reader goroutine after readLoop: detach the socket, wait
+// for the writer, then finalize. Only after this may the contrib handler
+// return (the library pools the Conn).
+func (s *session) endWS(w *wsTransport) {
+	s.mu.Lock()
+	if s.ws == w {
+		s.ws = nil
+	}
+	s.unregisterLocked()
+	fin := !s.finalizing
+	s.finalizing = true
+	s.mu.Unlock()
+	w.wg.Wait()
+	if fin {
+		s.finalize()
+	}
+}
+
+// wsStart travels from the fiber handler to the websocket handler.
+type wsStart struct {
+	sess *session // nil: a new websocket-only session
+	hs   handshake
+}
+
+const wsLocalsKey = "presenced.ws.start"
+
+// serveWS is the contrib websocket handler. It must not return before
+// everything that touches c is done.
+func (srv *Server) serveWS(c *websocket.Conn) {
+	if !srv.enter() {
+		return
+	}
+	defer srv.leave()
+	st, _ := c.Locals(wsLocalsKey).(*wsStart)
+	if st == nil {
+		return
+	}
+	c.SetReadLimit(int64(srv.cfg.MaxPayload))
+	w := newWSTransport(c)
+	if st.sess != nil {
+		srv.runProbe(w, st.sess)
+		return
+	}
+	s := srv.newSession(st.hs, transportWebsocket)
+	s.ws = w
+	defer func() {
+		if r := recover(); r != nil {
+			srv.log.Error("ws: panic in websocket session", "sid", s.sid, "panic", r)
+			s.close(TransportError, false)
+			s.endWS(w)
+		}
+	}()
+	s.register()
+	s.push(appendOpenPacket(make([]byte, 0, 128), s.sid, false, &srv.cfg), nil)
+	if srv.closing.Load() {
+		s.close(ServerShutdown, true)
+	}
+	s.readLoop(w)
+	s.endWS(w)
+}
