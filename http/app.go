@@ -97,8 +97,12 @@ func New(cfg Config) (*fiber.App, error) {
 		ReadBufferSize:        8192,
 		// Parse multipart bodies in the handler, where a broken one becomes a DRF 400.
 		DisablePreParseMultipartForm: true,
+		// Bodies arrive as streams so that limitBody can answer an oversize one with a
+		// DRF 413 after draining it: refusing it unread would reset the connection
+		// before the client reads the answer.
+		StreamRequestBody: true,
 	})
-	app.Use(s.accessLog, s.recoverPanics)
+	app.Use(s.accessLog, s.recoverPanics, s.limitBody)
 
 	api := app.Group("/api")
 	api.Post("/register/", s.register)

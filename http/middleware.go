@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"log/slog"
 	"runtime/debug"
 	"strings"
@@ -79,5 +80,34 @@ func (s *server) recoverPanics(c *fiber.Ctx) (err error) {
 			err = detail(fiber.StatusInternalServerError, msgServerError)
 		}
 	}()
+	return c.Next()
+}
+
+// drainMax bounds how much of an oversize body is read and discarded so that the
+// client can read the 413; past it the connection is closed.
+const drainMax = 64 << 20
+
+// limitBody reads the request body, up to the configured limit, from the stream fasthttp
+// hands over (StreamRequestBody). An oversize body — declared or chunked — is drained
+// and answered with 413 in DRF's shape; the client receives it instead of a reset.
+func (s *server) limitBody(c *fiber.Ctx) error {
+	req := c.Request()
+	if !req.IsBodyStream() {
+		return c.Next()
+	}
+	limit := s.cfg.BodyLimit
+	body, err := io.ReadAll(io.LimitReader(req.BodyStream(), int64(limit)+1))
+	if err != nil {
+		c.Set(fiber.HeaderConnection, "close")
+		return detail(fiber.StatusBadRequest, "Could not read the request body.")
+	}
+	if len(body) > limit {
+		if n, _ := io.CopyN(io.Discard, req.BodyStream(), drainMax); n == drainMax {
+			c.Set(fiber.HeaderConnection, "close")
+		}
+		req.SetBodyRaw(nil)
+		return detail(fiber.StatusRequestEntityTooLarge, "Request body is too large.")
+	}
+	req.SetBodyRaw(body)
 	return c.Next()
 }
