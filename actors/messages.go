@@ -130,8 +130,9 @@ type HTTPLoggedIn struct {
 
 // TokenRevoked reports an HTTP logout (here or on another node).
 type TokenRevoked struct {
-	UserID int64
-	JTI    string
+	UserID    int64
+	JTI       string
+	ExpiresAt time.Time
 }
 
 // ShutdownRequested closes every conn with a reason and stops the sweep.
@@ -153,6 +154,33 @@ type PresenceChanged struct {
 	Left    []int64
 	At      time.Time
 }
+
+// ---- presence ↔ Redis bridge ----------------------------------------------------------------
+
+// LocalPresenceChanged is a transition of this node's own presence of a user.
+type LocalPresenceChanged struct {
+	User   User
+	Online bool
+	At     time.Time
+}
+
+// RemotePresenceChanged is a global join or leave published by a node (this one too).
+type RemotePresenceChanged struct {
+	User    User
+	Online  bool
+	Version uint64
+	Node    string
+}
+
+// RemotePresenceRead is the cluster's whole online set, read after a (re)connect.
+type RemotePresenceRead struct {
+	Users   []User
+	Version uint64
+}
+
+// RefreshRequested is a notification from another system: every bound socket gets the
+// full list again.
+type RefreshRequested struct{ Task string }
 
 // flushStore is the store writer's own timer.
 type flushStore struct{}

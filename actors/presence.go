@@ -55,12 +55,21 @@ func (a *presenceActor) Receive(ctx actor.Context) {
 		a.toUser(ctx, m.User.ID, &GrantLogin{User: m.User, JTI: m.JTI, Until: a.creditUntil(m.ExpiresAt)})
 	case *TokenRevoked:
 		a.toUser(ctx, m.UserID, &RevokeToken{JTI: m.JTI})
+	case *RemotePresenceChanged:
+		a.st.remoteChanged(m.User, m.Online, m.Version)
+		a.scheduleFlush(ctx)
+	case *RemotePresenceRead:
+		a.st.remoteReplaced(m.Users, m.Version)
+		a.scheduleFlush(ctx)
+	case *RefreshRequested:
+		a.st.refreshAll()
+		a.scheduleFlush(ctx)
 	case *UserCameOnline:
-		a.st.setOnline(m.User)
-		a.scheduleFlush(ctx)
+		a.setLocal(ctx, m.User, true, a.sys.now())
 	case *UserWentOffline:
-		a.st.setOffline(m.UserID)
-		a.scheduleFlush(ctx)
+		if u, ok := a.st.local[m.UserID]; ok {
+			a.setLocal(ctx, u, false, m.At)
+		}
 	case *UserIdle:
 		a.onUserIdle(ctx, m)
 	case *actor.Terminated:
@@ -181,7 +190,19 @@ func (a *presenceActor) onTerminated(ctx actor.Context, m *actor.Terminated) {
 	}
 	a.sys.log.Error("user actor stopped after repeated failures", "user_id", id)
 	a.forgetUser(id, ref)
-	a.st.setOffline(id)
+	if u, ok := a.st.local[id]; ok {
+		a.setLocal(ctx, u, false, a.sys.now())
+	}
+}
+
+// setLocal records a transition of this node's own presence and tells the Redis
+// bridge, which turns it into the cluster's.
+func (a *presenceActor) setLocal(ctx actor.Context, u User, online bool, at time.Time) {
+	a.st.setLocal(u, online)
+	a.sys.stats.UsersLocal.Store(int64(len(a.st.local)))
+	if a.sys.bridge != nil {
+		ctx.Send(a.sys.bridge, &LocalPresenceChanged{User: u, Online: online, At: at})
+	}
 	a.scheduleFlush(ctx)
 }
 
@@ -209,7 +230,7 @@ func (a *presenceActor) flush(ctx actor.Context) {
 	if !u.changed && a.st.snapshots == 0 {
 		return
 	}
-	p := updatePayload{Version: u.version, Count: len(a.st.online), Joined: u.joined, Left: u.left}
+	p := updatePayload{Version: u.version, Count: a.st.count(), Joined: u.joined, Left: u.left}
 	if p.Joined == nil {
 		p.Joined = []User{}
 	}

@@ -15,23 +15,28 @@ type connRef struct {
 }
 
 // presenceState is the presence supervisor's data, free of actors and clocks so that
-// it can be table-tested. The online set changes at once; what the clients see changes
-// only at flush, which publishes the net difference since the previous flush (so a
-// join and a leave inside one coalescing window cancel out).
+// it can be table-tested. A user is online when this node's user actor says so (local)
+// or when the cluster's global set in Redis says so (remote; empty on a single node).
+// The online set changes at once; what the clients see changes only at flush, which
+// publishes the net difference since the previous flush (so a join and a leave inside
+// one coalescing window cancel out).
 type presenceState struct {
-	conns     map[string]*connRef
-	bound     int
-	online    map[int64]User     // who is online now
-	published map[int64]struct{} // who was online at the last flush
-	touched   map[int64]struct{} // users whose state changed since the last flush
-	snapshots int                // conns with needSnapshot set
-	version   uint64
+	conns         map[string]*connRef
+	bound         int
+	local         map[int64]User     // online by this node's own sockets and logins
+	remote        map[int64]User     // online anywhere in the cluster, as Redis last said
+	remoteVersion uint64             // the global version remote reflects
+	published     map[int64]struct{} // who was online at the last flush
+	touched       map[int64]struct{} // users whose state may have changed since the last flush
+	snapshots     int                // conns with needSnapshot set
+	version       uint64
 }
 
 func newPresenceState() *presenceState {
 	return &presenceState{
 		conns:     map[string]*connRef{},
-		online:    map[int64]User{},
+		local:     map[int64]User{},
+		remote:    map[int64]User{},
 		published: map[int64]struct{}{},
 		touched:   map[int64]struct{}{},
 	}
@@ -85,19 +90,70 @@ func (s *presenceState) closeConn(id string) (prev int64) {
 	return prev
 }
 
-func (s *presenceState) setOnline(u User) {
-	u.IsOnline = true
-	s.online[u.ID] = u
+// setLocal records this node's view of one user.
+func (s *presenceState) setLocal(u User, online bool) {
+	if online {
+		u.IsOnline = true
+		s.local[u.ID] = u
+	} else {
+		delete(s.local, u.ID)
+	}
 	s.touched[u.ID] = struct{}{}
 }
 
-func (s *presenceState) setOffline(id int64) {
-	if _, ok := s.online[id]; !ok {
+// remoteChanged applies one global transition published at version; transitions the
+// state already reflects (version not above remoteVersion) are ignored.
+func (s *presenceState) remoteChanged(u User, online bool, version uint64) {
+	if version != 0 && version <= s.remoteVersion {
 		return
 	}
-	delete(s.online, id)
-	s.touched[id] = struct{}{}
+	if version != 0 {
+		s.remoteVersion = version
+	}
+	if online {
+		u.IsOnline = true
+		s.remote[u.ID] = u
+	} else {
+		delete(s.remote, u.ID)
+	}
+	s.touched[u.ID] = struct{}{}
 }
+
+// remoteReplaced replaces the global set with a full read of it at version.
+func (s *presenceState) remoteReplaced(users []User, version uint64) {
+	for id := range s.remote {
+		s.touched[id] = struct{}{}
+	}
+	clear(s.remote)
+	for _, u := range users {
+		u.IsOnline = true
+		s.remote[u.ID] = u
+		s.touched[u.ID] = struct{}{}
+	}
+	s.remoteVersion = version
+}
+
+// refreshAll makes every bound conn's next update carry the full list.
+func (s *presenceState) refreshAll() {
+	for _, c := range s.conns {
+		if c.userID != 0 && !c.needSnapshot {
+			c.needSnapshot = true
+			s.snapshots++
+		}
+	}
+}
+
+// user returns an online user's profile, preferring this node's (freshest) copy.
+func (s *presenceState) user(id int64) (User, bool) {
+	if u, ok := s.local[id]; ok {
+		return u, true
+	}
+	u, ok := s.remote[id]
+	return u, ok
+}
+
+// count is how many users are online.
+func (s *presenceState) count() int { return len(s.published) }
 
 // dirty reports whether a flush would publish anything.
 func (s *presenceState) dirty() bool { return len(s.touched) > 0 || s.snapshots > 0 }
@@ -117,11 +173,11 @@ type update struct {
 func (s *presenceState) flush() update {
 	var u update
 	for id := range s.touched {
-		_, now := s.online[id]
+		profile, now := s.user(id)
 		_, before := s.published[id]
 		switch {
 		case now && !before:
-			u.joined = append(u.joined, s.online[id])
+			u.joined = append(u.joined, profile)
 			s.published[id] = struct{}{}
 		case !now && before:
 			u.left = append(u.left, id)
@@ -150,10 +206,11 @@ func (s *presenceState) snapshotsSent() {
 	s.snapshots = 0
 }
 
-// users lists who is online now, sorted by id.
+// users lists who was online at the last flush, sorted by id.
 func (s *presenceState) users() []User {
-	out := make([]User, 0, len(s.online))
-	for _, u := range s.online {
+	out := make([]User, 0, len(s.published))
+	for id := range s.published {
+		u, _ := s.user(id)
 		out = append(out, u)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })

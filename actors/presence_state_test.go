@@ -29,22 +29,22 @@ func TestPresenceStateFlush(t *testing.T) {
 		steps []step
 	}{
 		{"join publishes once", []step{
-			{do: func(s *presenceState) { s.setOnline(alice) }, wantJoined: []int64{1}, wantLeft: []int64{}, wantVersion: 1, wantChanged: true},
+			{do: func(s *presenceState) { s.setLocal(alice, true) }, wantJoined: []int64{1}, wantLeft: []int64{}, wantVersion: 1, wantChanged: true},
 			{do: func(s *presenceState) {}, wantJoined: []int64{}, wantLeft: []int64{}, wantVersion: 1},
 		}},
 		{"join and leave in one window cancel out", []step{
-			{do: func(s *presenceState) { s.setOnline(alice); s.setOffline(1) }, wantJoined: []int64{}, wantLeft: []int64{}, wantVersion: 0},
+			{do: func(s *presenceState) { s.setLocal(alice, true); s.setLocal(User{ID: 1}, false) }, wantJoined: []int64{}, wantLeft: []int64{}, wantVersion: 0},
 		}},
 		{"coalesced joins count once", []step{
-			{do: func(s *presenceState) { s.setOnline(bob); s.setOnline(alice) }, wantJoined: []int64{1, 2}, wantLeft: []int64{}, wantVersion: 1, wantChanged: true},
-			{do: func(s *presenceState) { s.setOffline(2) }, wantJoined: []int64{}, wantLeft: []int64{2}, wantVersion: 2, wantChanged: true},
+			{do: func(s *presenceState) { s.setLocal(bob, true); s.setLocal(alice, true) }, wantJoined: []int64{1, 2}, wantLeft: []int64{}, wantVersion: 1, wantChanged: true},
+			{do: func(s *presenceState) { s.setLocal(User{ID: 2}, false) }, wantJoined: []int64{}, wantLeft: []int64{2}, wantVersion: 2, wantChanged: true},
 		}},
 		{"leave then rejoin in one window is no change", []step{
-			{do: func(s *presenceState) { s.setOnline(alice) }, wantJoined: []int64{1}, wantLeft: []int64{}, wantVersion: 1, wantChanged: true},
-			{do: func(s *presenceState) { s.setOffline(1); s.setOnline(alice) }, wantJoined: []int64{}, wantLeft: []int64{}, wantVersion: 1},
+			{do: func(s *presenceState) { s.setLocal(alice, true) }, wantJoined: []int64{1}, wantLeft: []int64{}, wantVersion: 1, wantChanged: true},
+			{do: func(s *presenceState) { s.setLocal(User{ID: 1}, false); s.setLocal(alice, true) }, wantJoined: []int64{}, wantLeft: []int64{}, wantVersion: 1},
 		}},
 		{"offline of an unknown user is nothing", []step{
-			{do: func(s *presenceState) { s.setOffline(9) }, wantJoined: []int64{}, wantLeft: []int64{}, wantVersion: 0},
+			{do: func(s *presenceState) { s.setLocal(User{ID: 9}, false) }, wantJoined: []int64{}, wantLeft: []int64{}, wantVersion: 0},
 		}},
 	}
 	for _, tc := range tests {
@@ -110,5 +110,49 @@ func TestPresenceStateConns(t *testing.T) {
 	}
 	if prev := s.closeConn("zzz"); prev != 0 {
 		t.Fatal("closing an unknown conn reported a user")
+	}
+}
+
+func TestPresenceStateLocalAndRemote(t *testing.T) {
+	alice, bob := User{ID: 1, Username: "alice"}, User{ID: 2, Username: "bob"}
+	s := newPresenceState()
+
+	// bob is online on another node: seen through Redis.
+	s.remoteChanged(bob, true, 5)
+	if u := s.flush(); !u.changed || ids(u.joined)[0] != 2 {
+		t.Fatalf("remote join: %+v", u)
+	}
+	// A transition the state already reflects is ignored.
+	s.remoteChanged(bob, false, 4)
+	if u := s.flush(); u.changed {
+		t.Fatalf("stale remote leave applied: %+v", u)
+	}
+	// alice joins here; her own join comes back through Redis: still one entry.
+	s.setLocal(alice, true)
+	s.remoteChanged(alice, true, 6)
+	if u := s.flush(); !u.changed || len(u.joined) != 1 || s.count() != 2 {
+		t.Fatalf("local+remote join: %+v count %d", u, s.count())
+	}
+	// alice's local sockets go; she is still online elsewhere until Redis says not.
+	s.setLocal(alice, false)
+	if u := s.flush(); u.changed {
+		t.Fatalf("local leave while remote online published: %+v", u)
+	}
+	s.remoteChanged(alice, false, 7)
+	if u := s.flush(); !u.changed || len(u.left) != 1 || u.left[0] != 1 {
+		t.Fatalf("global leave: %+v", u)
+	}
+	// A full read replaces the remote set, at any version (Redis may have restarted).
+	s.remoteReplaced([]User{alice}, 1)
+	u := s.flush()
+	if !reflect.DeepEqual(ids(u.joined), []int64{1}) || !reflect.DeepEqual(u.left, []int64{2}) || s.remoteVersion != 1 {
+		t.Fatalf("snapshot: %+v version %d", u, s.remoteVersion)
+	}
+	// refreshAll asks every bound conn for the full list.
+	s.bindConn("c", actor.NewPID("l", "c"), 1, false)
+	s.snapshotsSent()
+	s.refreshAll()
+	if !s.dirty() || s.snapshots != 1 {
+		t.Fatal("refreshAll did not ask for snapshots")
 	}
 }

@@ -2,6 +2,8 @@ package actors
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/redis/rueidis"
 )
 
 // Config configures the actor system. Zero durations mean the documented defaults.
@@ -29,8 +32,10 @@ type Config struct {
 	Node string
 	// ExtraStats adds the transport's figures to server-action:stats.
 	ExtraStats func() map[string]any
-	Logger     *slog.Logger
-	Now        func() time.Time
+	// Redis, when set, makes presence global across the nodes sharing that Redis.
+	Redis  *RedisConfig
+	Logger *slog.Logger
+	Now    func() time.Time
 
 	// userMiddleware wraps user actors (tests inject failures with it).
 	userMiddleware []actor.ReceiverMiddleware
@@ -83,6 +88,8 @@ type Stats struct {
 	Binds, BindsRefused, RateLimited        atomic.Uint64
 	NoPongCloses, StoreWrites, StoreErrors  atomic.Uint64
 	ConnsBound, ConnsAnonymous, UsersOnline atomic.Int64
+	UsersLocal                              atomic.Int64 // online through this node
+	RedisWrites, RedisResyncs, RedisIgnored atomic.Uint64
 
 	fanout    [7]atomic.Uint64 // per FanoutBuckets bound, plus overflow
 	fanoutSum atomic.Uint64
@@ -96,6 +103,9 @@ type System struct {
 	root      *actor.RootContext
 	presence  *actor.PID
 	writer    *actor.PID
+	bridge    *actor.PID // nil on a single node
+	redisUp   atomic.Bool
+	redisErr  atomic.Value // string: the last Redis error
 	connProps *actor.Props
 	snapshot  atomic.Pointer[Snapshot]
 	stats     Stats
@@ -133,6 +143,13 @@ func Start(cfg Config) (*System, error) {
 		append(s.instrumented(KindPresence),
 			actor.WithSupervisor(actor.NewOneForOneStrategy(10, 10*time.Second, actor.DefaultDecider)))...), "presence-")
 
+	if cfg.Redis != nil {
+		if err := s.startBridge(*cfg.Redis); err != nil {
+			s.actors.Shutdown()
+			return nil, err
+		}
+	}
+
 	// A failing conn actor is stopped, never restarted: its Stopping closes the socket.
 	stopOnFailure := actor.NewOneForOneStrategy(0, 0, func(any) actor.Directive { return actor.StopDirective })
 	s.connProps = actor.PropsFromProducer(func() actor.Actor { return nil },
@@ -158,9 +175,42 @@ func (s *System) LoggedIn(u User, jti string, expiresAt time.Time) {
 	s.root.Send(s.presence, &HTTPLoggedIn{User: u, JTI: jti, ExpiresAt: expiresAt})
 }
 
-// TokenRevoked reports a logout: the token's sockets are logged out.
-func (s *System) TokenRevoked(userID int64, jti string) {
-	s.root.Send(s.presence, &TokenRevoked{UserID: userID, JTI: jti})
+// TokenRevoked reports a logout: the token's sockets are logged out, on every node.
+func (s *System) TokenRevoked(userID int64, jti string, expiresAt time.Time) {
+	m := &TokenRevoked{UserID: userID, JTI: jti, ExpiresAt: expiresAt}
+	s.root.Send(s.presence, m)
+	if s.bridge != nil {
+		s.root.Send(s.bridge, m)
+	}
+}
+
+// startBridge spawns the Redis bridge actor.
+func (s *System) startBridge(rc RedisConfig) error {
+	rc.defaults()
+	opts, err := rueidis.ParseURL(rc.URL)
+	if err != nil {
+		return fmt.Errorf("actors: redis url: %w", err)
+	}
+	opts.DisableCache = true
+	opts.Dialer.Timeout = 2 * time.Second
+	opts.ConnWriteTimeout = 5 * time.Second
+	s.node += "-" + randomSuffix()
+	s.redisErr.Store("not connected yet")
+	b := &redisBridge{sys: s, cfg: rc, opts: opts, local: map[int64]User{}}
+	s.bridge = s.root.SpawnPrefix(actor.PropsFromProducer(func() actor.Actor { return b },
+		s.instrumented(KindRedisBridge)...), "redis-bridge-")
+	return nil
+}
+
+// RedisUp reports whether the Redis bridge is connected (false on a single node).
+func (s *System) RedisUp() bool { return s.redisUp.Load() }
+
+// RedisReady is the readiness check of the Redis bridge: nil when connected.
+func (s *System) RedisReady(context.Context) error {
+	if s.bridge == nil || s.redisUp.Load() {
+		return nil
+	}
+	return fmt.Errorf("not connected: %s", s.redisErr.Load())
 }
 
 // Authenticate checks a CONNECT auth token and finds its user, for a bind at connect.
@@ -218,6 +268,22 @@ func (s *System) Shutdown(ctx context.Context) error {
 		case <-tick.C:
 		}
 	}
+	if s.bridge != nil {
+		// Users of this node go offline after the grace, unless they reconnected to
+		// another node meanwhile; then the bridge takes the node out of Redis.
+		deadline := time.Now().Add(s.cfg.OfflineGrace + time.Second)
+		for s.stats.UsersLocal.Load() > 0 && time.Now().Before(deadline) {
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("actors shutdown: %w", ctx.Err())
+			case <-tick.C:
+			}
+		}
+		time.Sleep(2 * s.cfg.Coalesce) // let the last leaves reach the bridge
+		if err := s.root.PoisonFuture(s.bridge).Wait(); err != nil {
+			return fmt.Errorf("stop redis bridge: %w", err)
+		}
+	}
 	if err := s.root.StopFuture(s.presence).Wait(); err != nil {
 		return fmt.Errorf("stop presence: %w", err)
 	}
@@ -226,4 +292,10 @@ func (s *System) Shutdown(ctx context.Context) error {
 	}
 	s.actors.Shutdown()
 	return nil
+}
+
+func randomSuffix() string {
+	var b [3]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }

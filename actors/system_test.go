@@ -391,7 +391,7 @@ func TestLogoutRevokesSocketsOfThatToken(t *testing.T) {
 	eventually(t, "alice online", time.Second, func() bool { return h.sys.Online().IsOnline(1) })
 
 	h.ver.revoke(ta)
-	h.sys.TokenRevoked(ua.ID, "jti-"+ta)
+	h.sys.TokenRevoked(ua.ID, "jti-"+ta, time.Now().Add(time.Hour))
 	eventually(t, "logged_out on the revoked token's socket", time.Second, func() bool { return len(s1.named(EventLoggedOut)) == 1 })
 	if r := s1.named(EventLoggedOut)[0]["reason"]; r != ReasonLogout {
 		t.Fatalf("reason = %v", r)
@@ -414,7 +414,7 @@ func TestLogoutRevokesSocketsOfThatToken(t *testing.T) {
 	}
 	// The last login logs out: offline at once, no grace.
 	h.ver.revoke(other)
-	h.sys.TokenRevoked(ua.ID, "jti-"+other)
+	h.sys.TokenRevoked(ua.ID, "jti-"+other, time.Now().Add(time.Hour))
 	eventually(t, "alice offline", h.sys.cfg.OfflineGrace, func() bool { return !h.sys.Online().IsOnline(1) })
 }
 

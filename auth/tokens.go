@@ -90,16 +90,26 @@ func NewTokens(ctx context.Context, cfg TokenConfig, store RevocationStore) (*To
 		revoked: newRevocations(),
 		store:   store,
 	}
-	if store != nil {
-		known, err := store.RevokedTokens(ctx, cfg.Now())
-		if err != nil {
-			return nil, fmt.Errorf("load revoked tokens: %w", err)
-		}
-		for jti, exp := range known {
-			t.revoked.add(jti, exp)
-		}
+	if err := t.Reload(ctx); err != nil {
+		return nil, err
 	}
 	return t, nil
+}
+
+// Reload adds the store's revocations to the cache: at start, and on a node of a
+// cluster after an outage during which another node's revocations were missed.
+func (t *Tokens) Reload(ctx context.Context) error {
+	if t.store == nil {
+		return nil
+	}
+	known, err := t.store.RevokedTokens(ctx, t.now())
+	if err != nil {
+		return fmt.Errorf("load revoked tokens: %w", err)
+	}
+	for jti, exp := range known {
+		t.revoked.add(jti, exp)
+	}
+	return nil
 }
 
 // TTL is the lifetime of issued tokens.

@@ -34,7 +34,7 @@ class Client {
     const ioOpts = { path: opts.path ?? "/websocket/", forceNew: true, reconnection: opts.reconnection ?? false };
     if (opts.transports) ioOpts.transports = opts.transports;
     if (opts.auth && this.token) ioOpts.auth = { token: this.token };
-    this.socket = io(URL, ioOpts);
+    this.socket = io(opts.url ?? URL, ioOpts);
     this.socket.on("server-action:ping", (p) => {
       this.pings++;
       if (this.answerPings) {
@@ -90,3 +90,20 @@ async function run(steps) {
 function assert(cond, msg) { if (!cond) throw new Error(msg); }
 
 module.exports = { Client, URL, sleep, waitFor, run, assert };
+
+// ask prints "ASK <what>" and waits until the Go test answers "DONE <what>" on stdin:
+// how a script has the test do what only it can (kill a node, stop Redis, read Redis).
+const readline = require("readline");
+let stdinLines = null;
+const waiting = new Map();
+function ask(what) {
+  if (!stdinLines) {
+    stdinLines = readline.createInterface({ input: process.stdin });
+    stdinLines.on("line", (line) => {
+      const m = /^DONE (\S+)(?: (.*))?$/.exec(line.trim());
+      if (m && waiting.has(m[1])) { waiting.get(m[1])(m[2] ?? ""); waiting.delete(m[1]); }
+    });
+  }
+  return new Promise((resolve) => { waiting.set(what, resolve); console.log(`ASK ${what}`); });
+}
+module.exports.ask = ask;

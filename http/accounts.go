@@ -146,7 +146,7 @@ func (s *server) logout(c *fiber.Ctx) error {
 	claims := claimsOf(c)
 	// Revoke first: even if storing the revocation fails, this node refuses the token now.
 	err := s.cfg.Tokens.Revoke(c.UserContext(), claims)
-	s.cfg.Presence.TokenRevoked(claims.UserID, claims.JTI)
+	s.cfg.Presence.TokenRevoked(claims.UserID, claims.JTI, claims.ExpiresAt)
 	if err != nil {
 		return err
 	}

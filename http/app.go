@@ -23,7 +23,7 @@ type Presence interface {
 	// two sweeps even before any socket binds.
 	LoggedIn(u actors.User, jti string, expiresAt time.Time)
 	// TokenRevoked unbinds every socket bound by the user's token with that id.
-	TokenRevoked(userID int64, jti string)
+	TokenRevoked(userID int64, jti string, expiresAt time.Time)
 }
 
 // Check is a named readiness probe (the database, Redis).

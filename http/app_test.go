@@ -44,7 +44,7 @@ func (p *fakePresence) LoggedIn(u actors.User, jti string, _ time.Time) {
 	p.mu.Unlock()
 }
 
-func (p *fakePresence) TokenRevoked(_ int64, jti string) {
+func (p *fakePresence) TokenRevoked(_ int64, jti string, _ time.Time) {
 	p.mu.Lock()
 	p.revoked = append(p.revoked, jti)
 	p.mu.Unlock()

@@ -109,11 +109,31 @@ func serve(ctx context.Context, stopSignals func(), cfg *config, log *slog.Logge
 	if err != nil {
 		return usagef("%v", err)
 	}
-	// A single node owns all presence: nobody can be online before it starts.
-	if n, err := store.MarkAllOffline(ctx, time.Now()); err != nil {
-		return fmt.Errorf("reset presence: %w", err)
-	} else if n > 0 {
-		log.Info("marked users offline left online by the previous run", "users", n)
+	// A single node owns all presence: nobody can be online before it starts. Nodes of
+	// a cluster share the database and must leave each other's users alone.
+	single := cfg.Redis == ""
+	if single {
+		if n, err := store.MarkAllOffline(ctx, time.Now()); err != nil {
+			return fmt.Errorf("reset presence: %w", err)
+		} else if n > 0 {
+			log.Info("marked users offline left online by the previous run", "users", n)
+		}
+	}
+	var redis *actors.RedisConfig
+	if !single {
+		redis = &actors.RedisConfig{
+			URL: cfg.Redis, Channel: cfg.RedisChannel, Prefix: cfg.RedisPrefix,
+			OnRevoked: func(jti string, _ int64, exp time.Time) { tokens.MarkRevoked(jti, exp) },
+			OnResync: func() {
+				go func() {
+					rctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+					defer cancel()
+					if err := tokens.Reload(rctx); err != nil {
+						log.Warn("reload revoked tokens", "err", err)
+					}
+				}()
+			},
+		}
 	}
 
 	// The socket server needs the actor system and the actors' stats read the socket
@@ -124,6 +144,7 @@ func serve(ctx context.Context, stopSignals func(), cfg *config, log *slog.Logge
 		Verifier: verifier{tokens}, Directory: directory{store}, Writer: presenceWriter{store},
 		Logger:     log.With("component", "actors"),
 		ExtraStats: func() map[string]any { return socketStats(sockets.Load()) },
+		Redis:      redis,
 	})
 	if err != nil {
 		return err
@@ -133,10 +154,14 @@ func serve(ctx context.Context, stopSignals func(), cfg *config, log *slog.Logge
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		metrics.New(metrics.Sources{Actors: sys, Sockets: sockets.Load().Stats}))
+		metrics.New(metrics.Sources{Actors: sys, Sockets: sockets.Load().Stats, RedisUp: sys.RedisUp}))
+	var ready []apihttp.Check
+	if !single {
+		ready = append(ready, apihttp.Check{Name: "redis", Fn: sys.RedisReady})
+	}
 	app, err := apihttp.New(apihttp.Config{
 		Store: store, Tokens: tokens, Hasher: hasher, Presence: sys,
-		Logger: log.With("component", "http"), Registry: reg, Gatherer: reg,
+		Logger: log.With("component", "http"), Registry: reg, Gatherer: reg, Ready: ready,
 		SPA: web.Dist(),
 		Mount: func(app *fiber.App) {
 			sockets.Load().Mount(app, "/websocket/")
@@ -151,7 +176,8 @@ func serve(ctx context.Context, stopSignals func(), cfg *config, log *slog.Logge
 	if err != nil {
 		return usagef("listen on %s: %v", cfg.Addr, err)
 	}
-	log.Info("presenced listening", "addr", ln.Addr().String(), "db", redactDSN(cfg.DB))
+	log.Info("presenced listening", "addr", ln.Addr().String(), "db", redactDSN(cfg.DB),
+		"redis", redactDSN(cfg.Redis), "node", sys.Node())
 	served := make(chan error, 1)
 	go func() { served <- app.Listener(ln) }()
 
@@ -185,8 +211,10 @@ func serve(ctx context.Context, stopSignals func(), cfg *config, log *slog.Logge
 	if err := app.ShutdownWithContext(sctx); err != nil {
 		log.Warn("stopping http", "err", err)
 	}
-	if _, err := store.MarkAllOffline(sctx, time.Now()); err != nil {
-		return fmt.Errorf("mark users offline at shutdown: %w", err)
+	if single {
+		if _, err := store.MarkAllOffline(sctx, time.Now()); err != nil {
+			return fmt.Errorf("mark users offline at shutdown: %w", err)
+		}
 	}
 	log.Info("stopped")
 	return nil

@@ -1,0 +1,246 @@
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/redis/rueidis"
+)
+
+// redisServer is a private redis-server on a free port, which a test may stop and
+// start again (on the same port, empty, as a restarted Redis without persistence).
+type redisServer struct {
+	t    *testing.T
+	port int
+	cmd  *exec.Cmd
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func startRedis(t *testing.T) *redisServer {
+	t.Helper()
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		t.Fatal("redis-server is not installed (make test installs it: apt-get install redis-server)")
+	}
+	r := &redisServer{t: t, port: freePort(t)}
+	r.start()
+	t.Cleanup(r.stop)
+	return r
+}
+
+func (r *redisServer) addr() string { return fmt.Sprintf("127.0.0.1:%d", r.port) }
+
+func (r *redisServer) start() {
+	r.cmd = exec.Command("redis-server", "--port", strconv.Itoa(r.port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--dir", r.t.TempDir())
+	if err := r.cmd.Start(); err != nil {
+		r.t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if c, err := net.DialTimeout("tcp", r.addr(), 200*time.Millisecond); err == nil {
+			c.Close()
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	r.t.Fatalf("redis-server on %s did not answer", r.addr())
+}
+
+func (r *redisServer) stop() {
+	if r.cmd == nil || r.cmd.Process == nil {
+		return
+	}
+	_ = r.cmd.Process.Signal(syscall.SIGTERM)
+	_ = r.cmd.Wait()
+	r.cmd = nil
+}
+
+func (r *redisServer) client() rueidis.Client {
+	r.t.Helper()
+	c, err := rueidis.NewClient(rueidis.ClientOption{InitAddress: []string{r.addr()}, DisableCache: true})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return c
+}
+
+// postgresDB makes a database of the test's own and drops it afterwards.
+func postgresDB(t *testing.T) string {
+	t.Helper()
+	base := os.Getenv("PRESENCED_TEST_POSTGRES")
+	if base == "" {
+		base = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, base)
+	if err != nil {
+		t.Fatalf("PostgreSQL does not answer at %s (make test starts it): %v", base, err)
+	}
+	defer conn.Close(context.Background())
+	name := "presenced_e2e_" + randomHex(4)
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		c, err := pgx.Connect(ctx, base)
+		if err != nil {
+			t.Errorf("drop %s: %v", name, err)
+			return
+		}
+		defer c.Close(ctx)
+		if _, err := c.Exec(ctx, "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
+			t.Errorf("drop %s: %v", name, err)
+		}
+	})
+	return strings.Replace(base, "/postgres?", "/"+name+"?", 1)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// TestMultiNodeOverRedis runs three real nodes on one private Redis and one PostgreSQL
+// database, driven by socket.io-client (the issue "Redis bridge and multi-node presence").
+func TestMultiNodeOverRedis(t *testing.T) {
+	const grace = 500 * time.Millisecond
+	redis := startRedis(t)
+	db := postgresDB(t)
+	prefix := "e2e-" + randomHex(3) + ":"
+	channel := "notifications-" + randomHex(3)
+	flags := []string{"-redis", "redis://" + redis.addr() + "/0", "-redis-prefix", prefix, "-redis-channel", channel,
+		"-db", db, "-jwt-secret", "e2e-secret-e2e-secret-e2e-secret-e2e",
+		"-ping-interval", "300ms", "-pong-timeout", "1500ms", "-offline-grace", grace.String()}
+	nodes := []*server{startServer(t, flags...), startServer(t, flags...), startServer(t, flags...)}
+
+	users := map[string]map[string]any{}
+	for _, name := range []string{"alice", "bob", "carol", "dave", "erin"} {
+		a := nodes[0].register(name)
+		users[name] = map[string]any{"id": a.ID, "token": a.Token}
+	}
+	time.Sleep(800 * time.Millisecond) // let the registrations' login credit (two sweeps) run out
+	nodesJSON, _ := json.Marshal([]string{nodes[0].URL, nodes[1].URL, nodes[2].URL})
+	usersJSON, _ := json.Marshal(users)
+
+	rc := redis.client()
+	defer func() { rc.Close() }()
+	answer := func(what string) string {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		switch what {
+		case "check-stream":
+			return checkStream(ctx, rc, prefix+"events")
+		case "publish":
+			if err := rc.Do(ctx, rc.B().Publish().Channel(channel).Message(`{"task":"user_online"}`).Build()).Error(); err != nil {
+				return err.Error()
+			}
+		case "kill-n3":
+			_ = nodes[2].cmd.Process.Kill()
+		case "redis-stop":
+			rc.Close()
+			redis.stop()
+		case "redis-start":
+			redis.start()
+			rc = redis.client()
+		}
+		return "ok"
+	}
+	script := exec.Command("node", "redis.js")
+	script.Env = append(os.Environ(), "NODES="+string(nodesJSON), "USERS="+string(usersJSON), "GRACE_MS="+ms(grace))
+	stdin, _ := script.StdinPipe()
+	stdout, _ := script.StdoutPipe()
+	script.Stderr = script.Stdout
+	var out strings.Builder
+	if err := script.Start(); err != nil {
+		t.Fatal(err)
+	}
+	timer := time.AfterFunc(3*time.Minute, func() { _ = script.Process.Kill() })
+	defer timer.Stop()
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		line := sc.Text()
+		out.WriteString(line + "\n")
+		if what, ok := strings.CutPrefix(line, "ASK "); ok {
+			io.WriteString(stdin, "DONE "+what+" "+answer(what)+"\n")
+		}
+	}
+	if err := script.Wait(); err != nil {
+		t.Fatalf("redis.js: %v\n%s", err, out.String())
+	}
+	t.Log(out.String())
+
+	// Graceful shutdown leaves nothing of the nodes in Redis.
+	for _, n := range nodes[:2] {
+		if err := n.stop(syscall.SIGTERM); err != nil {
+			t.Fatalf("node exit: %v\n%s", err, n.logs)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	// node 3 was killed; its lease may still be running after the Redis restart
+	// (it never renewed it there, so it is absent) — in any case no users remain.
+	keys, err := rc.Do(ctx, rc.B().Keys().Pattern(prefix+"node:*").Build()).AsStrSlice()
+	if err != nil || len(keys) != 0 {
+		t.Fatalf("node keys left in Redis after shutdown: %v %v", keys, err)
+	}
+	if n, err := rc.Do(ctx, rc.B().Hlen().Key(prefix+"counts").Build()).AsInt64(); err != nil || n != 0 {
+		t.Fatalf("users left online in Redis after every node stopped: %d %v", n, err)
+	}
+	if n, err := rc.Do(ctx, rc.B().Zcard().Key(prefix+"nodes").Build()).AsInt64(); err != nil || n != 0 {
+		t.Fatalf("node leases left: %d %v", n, err)
+	}
+}
+
+// checkStream verifies the durable log: consecutive versions from 1, every entry a
+// join or a leave, joins of the four users who came online and dave's leave.
+func checkStream(ctx context.Context, rc rueidis.Client, key string) string {
+	entries, err := rc.Do(ctx, rc.B().Xrange().Key(key).Start("-").End("+").Build()).AsXRange()
+	if err != nil {
+		return err.Error()
+	}
+	var kinds []string
+	for i, e := range entries {
+		v, _ := strconv.Atoi(e.FieldValues["version"])
+		if v != i+1 {
+			return fmt.Sprintf("entry %d has version %d", i, v)
+		}
+		kinds = append(kinds, e.FieldValues["type"]+":"+e.FieldValues["username"])
+	}
+	got := strings.Join(kinds, ",")
+	for _, want := range []string{"join:alice", "join:bob", "join:carol", "join:dave", "leave:dave"} {
+		if !strings.Contains(got, want) {
+			return "stream lacks " + want + ": " + got
+		}
+	}
+	if strings.Index(got, "join:dave") > strings.Index(got, "leave:dave") {
+		return "dave's leave precedes his join: " + got
+	}
+	return "ok"
+}
