@@ -55,6 +55,7 @@ type (
 	busTick       struct{}
 	busFlush      struct{}
 	busMessage    struct{ channel, payload string }
+	publishStats  struct{ payload []byte }
 )
 
 // redisBridge is the Redis bridge actor: it turns this node's presence transitions into
@@ -108,6 +109,8 @@ func (b *redisBridge) Receive(ctx actor.Context) {
 		b.onMessage(ctx, m)
 	case *TokenRevoked:
 		b.publishRevocation(m)
+	case *publishStats:
+		b.publish(b.cfg.Prefix+"stats", m.payload)
 	case *actor.Stopping:
 		b.stop()
 	case *actor.Stopped, *actor.Restarting:
@@ -148,7 +151,7 @@ func (b *redisBridge) onConnect(ctx actor.Context) {
 			root.Send(self, &busSubscribed{})
 		}
 	})
-	channels := []string{b.cfg.Channel, b.cfg.Prefix + "revocations"}
+	channels := []string{b.cfg.Channel, b.cfg.Prefix + "revocations", b.cfg.Prefix + "stats"}
 	go func() {
 		err := sub.Receive(hooked, sub.B().Subscribe().Channel(channels...).Build(), func(m rueidis.PubSubMessage) {
 			root.Send(self, &busMessage{channel: m.Channel, payload: m.Message})
@@ -326,6 +329,14 @@ type revocation struct {
 }
 
 func (b *redisBridge) onMessage(ctx actor.Context, m *busMessage) {
+	if m.channel == b.cfg.Prefix+"stats" {
+		var p StatsPayload
+		if json.Unmarshal([]byte(m.payload), &p) == nil && p.Node != "" && p.Node != b.sys.node {
+			p.Nodes = nil
+			b.sys.remoteStats.Store(p.Node, &p)
+		}
+		return
+	}
 	if m.channel != b.cfg.Channel {
 		var r revocation
 		if json.Unmarshal([]byte(m.payload), &r) != nil || r.JTI == "" || r.Node == b.sys.node {
@@ -355,14 +366,19 @@ func (b *redisBridge) onMessage(ctx actor.Context, m *busMessage) {
 }
 
 func (b *redisBridge) publishRevocation(m *TokenRevoked) {
-	if b.cmd == nil {
+	b.publish(b.cfg.Prefix+"revocations",
+		mustJSON(revocation{JTI: m.JTI, UserID: m.UserID, ExpiresAt: m.ExpiresAt.Unix(), Node: b.sys.node}))
+}
+
+// publish sends one message on a channel; a failure marks Redis down.
+func (b *redisBridge) publish(channel string, payload []byte) {
+	if b.cmd == nil || !b.sys.redisUp.Load() {
 		return
 	}
-	payload := mustJSON(revocation{JTI: m.JTI, UserID: m.UserID, ExpiresAt: m.ExpiresAt.Unix(), Node: b.sys.node})
 	c, cancel := b.opCtx()
 	defer cancel()
-	if err := b.cmd.Do(c, b.cmd.B().Publish().Channel(b.cfg.Prefix+"revocations").Message(string(payload)).Build()).Error(); err != nil {
-		b.down(fmt.Errorf("publish revocation: %w", err))
+	if err := b.cmd.Do(c, b.cmd.B().Publish().Channel(channel).Message(string(payload)).Build()).Error(); err != nil {
+		b.down(fmt.Errorf("publish on %s: %w", channel, err))
 	}
 }
 

@@ -3,6 +3,7 @@ package actors
 import (
 	"maps"
 	"os"
+	"sort"
 	"time"
 )
 
@@ -24,7 +25,12 @@ type StatsPayload struct {
 	Actors      map[string]int64 `json:"actors"`
 	MailboxHWM  map[string]int64 `json:"mailbox_high_water"`
 	Extra       map[string]any   `json:"extra,omitempty"`
+	// Nodes are the other nodes' latest figures (with Redis), each without Nodes.
+	Nodes []*StatsPayload `json:"nodes,omitempty"`
 }
+
+// remoteStatsTTL is how long another node's figures are shown after its last report.
+const remoteStatsTTL = 5 * time.Second
 
 // statsLoop runs once a second: it rotates the mailbox high-water windows and, when
 // staff sockets are bound, has presence push the figures to them.
@@ -58,6 +64,10 @@ func (s *System) statsLoop(stop <-chan struct{}) {
 		lastPongs, lastAt = pongs, now
 		if s.cfg.ExtraStats != nil {
 			p.Extra = maps.Clone(s.cfg.ExtraStats())
+		}
+		if s.bridge != nil {
+			s.root.Send(s.bridge, &publishStats{payload: mustJSON(p)})
+			p.Nodes = s.otherNodes(now)
 		}
 		s.lastStats.Store(p)
 		s.root.Send(s.presence, &statsReady{Event: NewEvent(EventStats, mustJSON(p))})
@@ -103,4 +113,20 @@ func hostname() string {
 		return "presenced"
 	}
 	return h
+}
+
+// otherNodes lists the other nodes' recent figures, sorted by node.
+func (s *System) otherNodes(now time.Time) []*StatsPayload {
+	var out []*StatsPayload
+	s.remoteStats.Range(func(k, v any) bool {
+		p := v.(*StatsPayload)
+		if now.Sub(time.UnixMilli(p.At)) > remoteStatsTTL {
+			s.remoteStats.Delete(k)
+			return true
+		}
+		out = append(out, p)
+		return true
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Node < out[j].Node })
+	return out
 }

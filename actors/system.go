@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -97,23 +98,25 @@ type Stats struct {
 
 // System is the running actor system and the facade the HTTP and Socket.IO layers use.
 type System struct {
-	cfg       Config
-	log       *slog.Logger
-	actors    *actor.ActorSystem
-	root      *actor.RootContext
-	presence  *actor.PID
-	writer    *actor.PID
-	bridge    *actor.PID // nil on a single node
-	redisUp   atomic.Bool
-	redisErr  atomic.Value // string: the last Redis error
-	connProps *actor.Props
-	snapshot  atomic.Pointer[Snapshot]
-	stats     Stats
-	kinds     [numKinds]KindStats
-	lastStats atomic.Pointer[StatsPayload]
-	node      string
-	stopStats chan struct{}
-	now       func() time.Time
+	cfg      Config
+	log      *slog.Logger
+	actors   *actor.ActorSystem
+	root     *actor.RootContext
+	presence *actor.PID
+	writer   *actor.PID
+	bridge   *actor.PID // nil on a single node
+	redisUp  atomic.Bool
+	redisErr atomic.Value // string: the last Redis error
+	// remoteStats: node id → *StatsPayload, the other nodes' latest figures
+	remoteStats sync.Map
+	connProps   *actor.Props
+	snapshot    atomic.Pointer[Snapshot]
+	stats       Stats
+	kinds       [numKinds]KindStats
+	lastStats   atomic.Pointer[StatsPayload]
+	node        string
+	stopStats   chan struct{}
+	now         func() time.Time
 }
 
 // Start builds the supervision tree: the presence supervisor (with user actors as its

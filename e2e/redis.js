@@ -7,7 +7,7 @@ const { Client, sleep, waitFor, run, assert, ask } = require("./lib");
 const [n1, n2, n3] = JSON.parse(process.env.NODES);
 const users = JSON.parse(process.env.USERS);
 const GRACE = Number(process.env.GRACE_MS);
-const { alice, bob, carol, dave, erin } = users;
+const { alice, bob, carol, dave, erin, admin } = users;
 const clients = [];
 const tab = (name, url, user, opts = {}) => {
   const c = new Client(name, { token: user.token, auth: true, transports: ["websocket"], ...opts, url });
@@ -24,6 +24,18 @@ run([
     b = tab("bob@n2", n2, bob);
     c = tab("carol@n3", n3, carol);
     await waitFor("everyone listed everywhere", 5000, () => [a, b, c].every((x) => sees(x, alice, bob, carol)));
+  }],
+  ["a staff socket gets server-action:stats with the other nodes' figures; others get none", async () => {
+    const op = tab("admin@n1", n1, admin);
+    const stats = [];
+    op.socket.on("server-action:stats", (s) => stats.push(s));
+    let others = 0;
+    a.socket.on("server-action:stats", () => others++);
+    await waitFor("stats listing nodes 2 and 3", 6000, () => stats.some((s) => (s.nodes || []).length === 2));
+    const s = stats.at(-1);
+    assert(s.node && s.connections && s.actors.conn >= 1, `stats payload ${JSON.stringify(s)}`);
+    assert(others === 0, "a non-staff socket received stats");
+    op.close();
   }],
   ["a user with tabs on two nodes is one entry and leaves only with the last tab", async () => {
     const d1 = tab("dave@n1", n1, dave);

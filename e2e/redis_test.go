@@ -145,6 +145,7 @@ func TestMultiNodeOverRedis(t *testing.T) {
 		a := nodes[0].register(name)
 		users[name] = map[string]any{"id": a.ID, "token": a.Token}
 	}
+	users["admin"] = superuser(t, nodes[0], "-db", db)
 	time.Sleep(800 * time.Millisecond) // let the registrations' login credit (two sweeps) run out
 	nodesJSON, _ := json.Marshal([]string{nodes[0].URL, nodes[1].URL, nodes[2].URL})
 	usersJSON, _ := json.Marshal(users)
@@ -243,4 +244,22 @@ func checkStream(ctx context.Context, rc rueidis.Client, key string) string {
 		return "dave's leave precedes his join: " + got
 	}
 	return "ok"
+}
+
+// superuser makes a staff account with `presenced createsuperuser` and logs it in.
+func superuser(t *testing.T, s *server, dbFlags ...string) map[string]any {
+	t.Helper()
+	cmd := exec.Command(binary, append([]string{"createsuperuser", "-username", "admin", "-email", "admin@example.org"}, dbFlags...)...)
+	cmd.Env = append(os.Environ(), "PRESENCED_PASSWORD=correct horse battery")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("createsuperuser: %v\n%s", err, out)
+	}
+	var login struct {
+		User  struct{ ID int64 } `json:"user"`
+		Token string             `json:"token"`
+	}
+	if st := s.api("POST", "/api-token-auth/", "", map[string]string{"username": "admin", "password": "correct horse battery"}, &login); st != 200 {
+		t.Fatalf("staff login: %d", st)
+	}
+	return map[string]any{"id": login.User.ID, "token": login.Token}
 }
