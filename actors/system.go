@@ -126,8 +126,10 @@ func Start(cfg Config) (*System, error) {
 		return nil, err
 	}
 	s := &System{cfg: cfg, log: cfg.Logger, now: cfg.Now, node: cfg.Node, stopStats: make(chan struct{})}
+	// protoactor's own chatter (system start, dead letters at shutdown) goes to the same
+	// handler, from warnings up unless the server logs at debug.
 	s.actors = actor.NewActorSystem(actor.WithLoggerFactory(func(sys *actor.ActorSystem) *slog.Logger {
-		return cfg.Logger.With("lib", "protoactor")
+		return slog.New(atLeast{cfg.Logger.Handler(), slog.LevelWarn}).With("lib", "protoactor")
 	}))
 	s.root = s.actors.Root
 	s.snapshot.Store(NewSnapshot(0, nil))
@@ -302,3 +304,21 @@ func randomSuffix() string {
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
 }
+
+// atLeast passes records at min or above, or everything its handler takes at debug.
+type atLeast struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h atLeast) Enabled(ctx context.Context, l slog.Level) bool {
+	if h.Handler.Enabled(ctx, slog.LevelDebug) {
+		return true
+	}
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h atLeast) WithAttrs(as []slog.Attr) slog.Handler {
+	return atLeast{h.Handler.WithAttrs(as), h.min}
+}
+func (h atLeast) WithGroup(g string) slog.Handler { return atLeast{h.Handler.WithGroup(g), h.min} }

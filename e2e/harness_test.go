@@ -43,8 +43,41 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
+	if code == 0 {
+		code = checkLogsHoldNoSecrets()
+	}
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// allLogs gathers every server's log of the run (at debug level), to be searched for
+// secrets once all tests have run.
+var allLogs struct {
+	sync.Mutex
+	b strings.Builder
+}
+
+// secretMarks are what must never appear in a log: the password every test account
+// uses, and the start of any JWT ({"alg… base64-encoded).
+var secretMarks = []string{"correct horse battery", "eyJ"}
+
+func checkLogsHoldNoSecrets() int {
+	allLogs.Lock()
+	defer allLogs.Unlock()
+	logs := allLogs.b.String()
+	if len(logs) == 0 {
+		return 0
+	}
+	for _, mark := range secretMarks {
+		if i := strings.Index(logs, mark); i >= 0 {
+			start := max(0, strings.LastIndexByte(logs[:i], '\n'))
+			end := i + strings.IndexByte(logs[i:]+"\n", '\n')
+			fmt.Fprintf(os.Stderr, "FAIL: a server log holds a secret (%q):\n%s\n", mark, logs[start:end])
+			return 1
+		}
+	}
+	fmt.Fprintf(os.Stderr, "e2e: %d bytes of server logs hold no password and no token\n", len(logs))
+	return 0
 }
 
 // server is one running presenced process.
@@ -115,6 +148,9 @@ func startServer(t *testing.T, flags ...string) *server {
 	}
 	t.Cleanup(func() {
 		s.stop(syscall.SIGTERM)
+		allLogs.Lock()
+		allLogs.b.WriteString(s.logs.String())
+		allLogs.Unlock()
 		if t.Failed() {
 			t.Logf("server log:\n%s", s.logs)
 		}
