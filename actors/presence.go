@@ -26,8 +26,7 @@ type presenceActor struct {
 	byPID     map[string]int64 // user actor PID id → user id, for Terminated
 	flushing  bool
 	seq       uint64
-	ticker    *time.Ticker
-	stopTick  chan struct{}
+	stopSweep func()
 	observers []*actor.PID
 }
 
@@ -90,10 +89,9 @@ func (a *presenceActor) Receive(ctx actor.Context) {
 		}
 	case *actor.Stopping, *actor.Restarting:
 		// Restarting: Started will run again on this same value and start a new ticker.
-		if a.ticker != nil {
-			a.ticker.Stop()
-			close(a.stopTick)
-			a.ticker = nil
+		if a.stopSweep != nil {
+			a.stopSweep()
+			a.stopSweep = nil
 		}
 	case *actor.Stopped:
 	default:
@@ -103,19 +101,7 @@ func (a *presenceActor) Receive(ctx actor.Context) {
 
 func (a *presenceActor) onStarted(ctx actor.Context) {
 	a.sys.snapshot.Store(NewSnapshot(a.st.version, a.st.users()))
-	a.ticker = time.NewTicker(a.sys.cfg.PingInterval)
-	a.stopTick = make(chan struct{})
-	self, root, tick, stop := ctx.Self(), a.sys.root, a.ticker.C, a.stopTick
-	go func() {
-		for {
-			select {
-			case <-tick:
-				root.Send(self, &sweepDue{})
-			case <-stop:
-				return
-			}
-		}
-	}()
+	a.stopSweep = a.sys.every(a.sys.cfg.PingInterval, ctx.Self(), &sweepDue{})
 }
 
 // creditUntil is how long an HTTP login keeps a user online without sockets: two

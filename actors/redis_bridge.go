@@ -70,8 +70,7 @@ type redisBridge struct {
 
 	cmd, sub   rueidis.Client
 	stopSub    context.CancelFunc
-	ticker     *time.Ticker
-	stopTick   chan struct{}
+	stopTick   func()
 	retry      time.Duration
 	local      map[int64]User // this node's online users: what a resync writes
 	pending    []*LocalPresenceChanged
@@ -160,19 +159,7 @@ func (b *redisBridge) onConnect(ctx actor.Context) {
 			b.sys.log.Warn("redis bridge: subscription ended", "err", err)
 		}
 	}()
-	b.ticker = time.NewTicker(b.cfg.LeaseEvery)
-	b.stopTick = make(chan struct{})
-	tick, stop := b.ticker.C, b.stopTick
-	go func() {
-		for {
-			select {
-			case <-tick:
-				root.Send(self, &busTick{})
-			case <-stop:
-				return
-			}
-		}
-	}()
+	b.stopTick = b.sys.every(b.cfg.LeaseEvery, self, &busTick{})
 }
 
 func (b *redisBridge) opCtx() (context.Context, context.CancelFunc) {
@@ -208,8 +195,7 @@ func (b *redisBridge) onTick(ctx actor.Context) {
 	}
 	c, cancel := b.opCtx()
 	defer cancel()
-	err := scriptLease.Exec(c, b.cmd, []string{b.cfg.Prefix + "nodes"},
-		[]string{b.sys.node, strconv.FormatInt(b.cfg.LeaseTTL.Milliseconds(), 10)}).Error()
+	err := b.renewLease(c)
 	if err == nil {
 		var dead []string
 		dead, err = scriptReap.Exec(c, b.cmd, b.keys(), b.args(b.cfg.Prefix)).AsStrSlice()
@@ -222,6 +208,11 @@ func (b *redisBridge) onTick(ctx actor.Context) {
 		return
 	}
 	b.up(ctx)
+}
+
+func (b *redisBridge) renewLease(c context.Context) error {
+	return scriptLease.Exec(c, b.cmd, []string{b.cfg.Prefix + "nodes"},
+		[]string{b.sys.node, strconv.FormatInt(b.cfg.LeaseTTL.Milliseconds(), 10)}).Error()
 }
 
 func (b *redisBridge) onLocal(ctx actor.Context, m *LocalPresenceChanged) {
@@ -272,8 +263,7 @@ func (b *redisBridge) resync(ctx actor.Context) {
 	}
 	c, cancel := b.opCtx()
 	defer cancel()
-	err := scriptLease.Exec(c, b.cmd, []string{b.cfg.Prefix + "nodes"},
-		[]string{b.sys.node, strconv.FormatInt(b.cfg.LeaseTTL.Milliseconds(), 10)}).Error()
+	err := b.renewLease(c)
 	if err == nil {
 		args := b.args(b.sys.node)
 		for id, u := range b.local {
@@ -385,9 +375,8 @@ func (b *redisBridge) publish(channel string, payload []byte) {
 // stop leaves the cluster: this node's users leave unless online elsewhere, and
 // nothing of the node is left in Redis.
 func (b *redisBridge) stop() {
-	if b.ticker != nil {
-		b.ticker.Stop()
-		close(b.stopTick)
+	if b.stopTick != nil {
+		b.stopTick()
 	}
 	if b.cmd == nil {
 		return

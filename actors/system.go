@@ -322,3 +322,21 @@ func (h atLeast) WithAttrs(as []slog.Attr) slog.Handler {
 	return atLeast{h.Handler.WithAttrs(as), h.min}
 }
 func (h atLeast) WithGroup(g string) slog.Handler { return atLeast{h.Handler.WithGroup(g), h.min} }
+
+// every sends msg to pid every d until the returned stop is called: the one ticker
+// goroutine behind an actor's periodic work (presence's sweep, the bridge's lease).
+func (s *System) every(d time.Duration, pid *actor.PID, msg any) (stop func()) {
+	t := time.NewTicker(d)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-t.C:
+				s.root.Send(pid, msg)
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() { t.Stop(); close(done) }
+}

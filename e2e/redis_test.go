@@ -1,13 +1,11 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -173,29 +171,9 @@ func TestMultiNodeOverRedis(t *testing.T) {
 		}
 		return "ok"
 	}
-	script := exec.Command("node", "redis.js")
-	script.Env = append(os.Environ(), "NODES="+string(nodesJSON), "USERS="+string(usersJSON), "GRACE_MS="+ms(grace))
-	stdin, _ := script.StdinPipe()
-	stdout, _ := script.StdoutPipe()
-	script.Stderr = script.Stdout
-	var out strings.Builder
-	if err := script.Start(); err != nil {
-		t.Fatal(err)
-	}
-	timer := time.AfterFunc(3*time.Minute, func() { _ = script.Process.Kill() })
-	defer timer.Stop()
-	sc := bufio.NewScanner(stdout)
-	for sc.Scan() {
-		line := sc.Text()
-		out.WriteString(line + "\n")
-		if what, ok := strings.CutPrefix(line, "ASK "); ok {
-			io.WriteString(stdin, "DONE "+what+" "+answer(what)+"\n")
-		}
-	}
-	if err := script.Wait(); err != nil {
-		t.Fatalf("redis.js: %v\n%s", err, out.String())
-	}
-	t.Log(out.String())
+	out := runScript(t, 3*time.Minute, "redis.js", answer,
+		"NODES="+string(nodesJSON), "USERS="+string(usersJSON), "GRACE_MS="+ms(grace))
+	t.Log(out)
 
 	// Graceful shutdown leaves nothing of the nodes in Redis.
 	for _, n := range nodes[:2] {
