@@ -1,11 +1,7 @@
 package actors
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
 	"errors"
-	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 )
@@ -20,26 +16,22 @@ type connActor struct {
 	sock   Socket
 	st     connState
 	closed bool // the transport is known gone, or this actor closed it
-	// initial is a binding made at CONNECT (auth payload), announced on Started.
-	initial *initialBind
-}
-
-type initialBind struct {
-	grant Grant
-	token string
-	user  User
+	// initial binds the conn at start (a valid token in the CONNECT auth payload).
+	initial *Credentials
 }
 
 func (a *connActor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
 		ctx.Send(a.sys.presence, &ConnOpened{ConnID: a.id, PID: ctx.Self()})
-		if b := a.initial; b != nil {
+		if c := a.initial; c != nil {
 			a.initial = nil
-			a.setBound(ctx, b.grant, b.token, b.user)
+			a.setBound(ctx, c)
 		}
+	case *ActionReceived:
+		a.onAction(ctx, m)
 	case *EventReceived:
-		a.onEvent(ctx, m)
+		a.fail(m.AckID, CodeBadRequest, "unknown event")
 	case *SweepStarted:
 		a.onSweep(ctx, m)
 	case *DeliverUpdate:
@@ -92,28 +84,10 @@ func (a *connActor) onSweep(ctx actor.Context, m *SweepStarted) {
 	a.emit(m.Ping)
 }
 
-// ngAction is the payload of an ng-action event. Token stays raw: it may be a string,
-// null or absent, and anything else is a bad request.
-type ngAction struct {
-	Action   string          `json:"action"`
-	SocketID string          `json:"socket_id"`
-	Token    json.RawMessage `json:"token"`
-}
-
-var jsonNull = []byte("null")
-
-func (a *connActor) onEvent(ctx actor.Context, m *EventReceived) {
-	if m.Name != EventNgAction {
-		a.fail(m.AckID, CodeBadRequest, "unknown event")
-		return
-	}
-	var act ngAction
-	if len(m.Args) == 0 || json.Unmarshal(m.Args[0], &act) != nil {
-		a.fail(m.AckID, CodeBadRequest, "ng-action needs an object with a string action")
-		return
-	}
+func (a *connActor) onAction(ctx actor.Context, m *ActionReceived) {
 	now := a.sys.now()
-	pong := act.Action == ActionPong
+	act := m.Action
+	pong := act.Action == ActionPong && act.Problem == ""
 	if !a.st.allow(now, pong, a.sys.cfg.ActionRate, a.sys.cfg.ActionBurst) {
 		a.sys.stats.RateLimited.Add(1)
 		if a.st.shouldNotifyLimit(now) {
@@ -123,27 +97,26 @@ func (a *connActor) onEvent(ctx actor.Context, m *EventReceived) {
 		}
 		return
 	}
-	a.st.lastAlive = now
-	token, hasToken, ok := tokenOf(act.Token)
-	if !ok {
-		a.fail(m.AckID, CodeBadRequest, "token must be a string or null")
+	if act.Problem != "" {
+		a.fail(m.AckID, CodeBadRequest, act.Problem)
 		return
 	}
+	a.st.lastAlive = now
 	switch act.Action {
 	case ActionPong:
 		a.sys.stats.Pongs.Add(1)
-		if hasToken {
-			if code, msg := a.bind(ctx, token); code != "" {
+		if m.Creds != nil {
+			if code, msg := a.bind(ctx, m.Creds); code != "" {
 				a.fail(m.AckID, code, msg)
 				return
 			}
 		}
 	case ActionLogin:
-		if !hasToken {
+		if m.Creds == nil {
 			a.fail(m.AckID, CodeBadRequest, "login needs a token")
 			return
 		}
-		if code, msg := a.bind(ctx, token); code != "" {
+		if code, msg := a.bind(ctx, m.Creds); code != "" {
 			a.fail(m.AckID, code, msg)
 			return
 		}
@@ -160,49 +133,27 @@ func (a *connActor) onEvent(ctx actor.Context, m *EventReceived) {
 	}
 }
 
-// tokenOf reads the token field: (value, true, true) for a non-empty string,
-// ("", false, true) for null, absent or empty, and ok=false for any other type.
-func tokenOf(raw json.RawMessage) (token string, present, ok bool) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || bytes.Equal(raw, jsonNull) {
-		return "", false, true
-	}
-	if raw[0] != '"' || json.Unmarshal(raw, &token) != nil {
-		return "", false, false
-	}
-	return token, token != "", true
-}
-
-// bind binds the conn with token. It returns an error code and message when the token
-// is refused; the conn then stays as it was.
-func (a *connActor) bind(ctx actor.Context, token string) (code, msg string) {
-	if b := a.st.bound; b != nil && b.token == token {
+// bind binds the conn with resolved credentials. It returns an error code and message
+// when the token was refused; the conn then stays as it was.
+func (a *connActor) bind(ctx actor.Context, c *Credentials) (code, msg string) {
+	if b := a.st.bound; b != nil && b.token == c.Token {
 		return "", "" // the common case: every pong repeats the token that bound it
 	}
-	g, err := a.sys.cfg.Verifier.Verify(token)
-	if err != nil {
+	if c.Err != nil {
 		a.sys.stats.BindsRefused.Add(1)
-		if errors.Is(err, ErrTokenExpired) {
+		if errors.Is(c.Err, ErrTokenExpired) {
 			return CodeTokenExpired, "token expired"
 		}
 		return CodeInvalidToken, "invalid token"
 	}
-	lookup, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	u, err := a.sys.cfg.Directory.User(lookup, g.UserID)
-	if err != nil {
-		a.sys.stats.BindsRefused.Add(1)
-		a.sys.log.Warn("bind: user lookup failed", "conn_id", a.id, "user_id", g.UserID, "err", err)
-		return CodeInvalidToken, "unknown user"
-	}
-	a.setBound(ctx, g, token, u)
+	a.setBound(ctx, c)
 	return "", ""
 }
 
-func (a *connActor) setBound(ctx actor.Context, g Grant, token string, u User) {
-	a.st.bound = &binding{userID: g.UserID, jti: g.JTI, token: token, expires: g.ExpiresAt}
+func (a *connActor) setBound(ctx actor.Context, c *Credentials) {
+	a.st.bound = &binding{userID: c.Grant.UserID, jti: c.Grant.JTI, token: c.Token, expires: c.Grant.ExpiresAt}
 	a.sys.stats.Binds.Add(1)
-	ctx.Send(a.sys.presence, &ConnBound{ConnID: a.id, PID: ctx.Self(), User: u, JTI: g.JTI})
+	ctx.Send(a.sys.presence, &ConnBound{ConnID: a.id, PID: ctx.Self(), User: c.User, JTI: c.Grant.JTI})
 }
 
 func (a *connActor) unbind(ctx actor.Context, logout bool) {

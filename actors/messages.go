@@ -12,7 +12,15 @@ import (
 
 // ---- transport → conn actor -------------------------------------------------------
 
-// EventReceived is a Socket.IO EVENT the client sent. AckID < 0: no ack wanted.
+// ActionReceived is an ng-action the client sent, decoded, with its token already
+// resolved (Creds nil: no token). AckID < 0: no ack wanted.
+type ActionReceived struct {
+	Action NgAction
+	Creds  *Credentials
+	AckID  int64
+}
+
+// EventReceived is any other Socket.IO EVENT the client sent (refused: unknown event).
 type EventReceived struct {
 	Name  string
 	Args  []json.RawMessage

@@ -56,6 +56,17 @@ type Grant struct {
 // Verifier checks access tokens (signature, expiry, revocation) without I/O.
 type Verifier interface {
 	Verify(token string) (Grant, error)
+	// Revoked reports whether a token verified earlier has been revoked since.
+	Revoked(jti string) bool
+}
+
+// Credentials are a token resolved to its grant and user, or the reason it was refused.
+// Immutable once made.
+type Credentials struct {
+	Token string
+	Grant Grant
+	User  User
+	Err   error // ErrTokenInvalid or ErrTokenExpired (possibly wrapped)
 }
 
 // Directory finds user profiles; it may cache, and may do I/O on a miss.

@@ -158,7 +158,7 @@ func Start(cfg Config) (*System, error) {
 	// A failing conn actor is stopped, never restarted: its Stopping closes the socket.
 	stopOnFailure := actor.NewOneForOneStrategy(0, 0, func(any) actor.Directive { return actor.StopDirective })
 	s.connProps = actor.PropsFromProducer(func() actor.Actor { return nil },
-		append(s.instrumented(KindConn), actor.WithGuardian(stopOnFailure))...)
+		append(s.instrumented(KindConn), actor.WithGuardian(stopOnFailure), actor.WithDispatcher(actor.NewSynchronizedDispatcher(300)))...)
 	go s.statsLoop(s.stopStats)
 	return s, nil
 }
@@ -218,40 +218,71 @@ func (s *System) RedisReady(context.Context) error {
 	return fmt.Errorf("not connected: %s", s.redisErr.Load())
 }
 
-// Authenticate checks a CONNECT auth token and finds its user, for a bind at connect.
-func (s *System) Authenticate(ctx context.Context, token string) (Grant, User, error) {
+// Resolve verifies token and finds its user. It may do I/O (the user lookup): callers
+// are transport goroutines, never actors.
+func (s *System) Resolve(ctx context.Context, token string) *Credentials {
+	c := &Credentials{Token: token}
 	g, err := s.cfg.Verifier.Verify(token)
 	if err != nil {
-		return Grant{}, User{}, err
+		c.Err = err
+		return c
 	}
 	u, err := s.cfg.Directory.User(ctx, g.UserID)
 	if err != nil {
-		return Grant{}, User{}, fmt.Errorf("%w: user %d: %v", ErrTokenInvalid, g.UserID, err)
+		c.Err = fmt.Errorf("%w: user %d: %v", ErrTokenInvalid, g.UserID, err)
+		return c
 	}
-	return g, u, nil
+	c.Grant, c.User = g, u
+	return c
 }
 
-// Conn is the transport's handle on its conn actor.
+// Conn is the transport's handle on its conn actor. Event is called by one goroutine
+// at a time (the transport serialises a connection's events); Closed after the last.
 type Conn struct {
-	sys *System
-	pid *actor.PID
+	sys  *System
+	pid  *actor.PID
+	last *Credentials // the last token resolved, reused while it stays valid
 }
 
-// OpenConn spawns the conn actor of a new socket, bound at once when the CONNECT
-// carried a valid token (grant and user from Authenticate), anonymous otherwise.
-func (s *System) OpenConn(id string, sock Socket, token string, grant *Grant, user *User) *Conn {
+// OpenConn spawns the conn actor of a new socket: bound at once when creds (from
+// Resolve, for a token in the CONNECT auth payload) are given and valid, anonymous
+// otherwise.
+func (s *System) OpenConn(id string, sock Socket, creds *Credentials) *Conn {
 	a := &connActor{sys: s, id: id, sock: sock, st: newConnState(s.now(), s.cfg.ActionBurst)}
-	if grant != nil && user != nil {
-		a.initial = &initialBind{grant: *grant, token: token, user: *user}
+	if creds != nil && creds.Err == nil {
+		a.initial = creds
 	}
 	props := s.connProps.Clone(actor.WithProducer(func() actor.Actor { return a }))
 	pid := s.root.SpawnPrefix(props, "conn-")
-	return &Conn{sys: s, pid: pid}
+	return &Conn{sys: s, pid: pid, last: a.initial}
 }
 
-// Event hands the conn actor a client event. args must not be modified afterwards.
+// Event hands the conn actor a client event. An ng-action is decoded, and its token
+// resolved, here in the caller's goroutine, so that actors do no parsing, no token
+// verification and no I/O. args must not be modified afterwards.
 func (c *Conn) Event(name string, args []json.RawMessage, ackID int64) {
-	c.sys.root.Send(c.pid, &EventReceived{Name: name, Args: args, AckID: ackID})
+	if name != EventNgAction {
+		c.sys.root.Send(c.pid, &EventReceived{Name: name, Args: args, AckID: ackID})
+		return
+	}
+	m := &ActionReceived{Action: DecodeNgAction(args), AckID: ackID}
+	if m.Action.Problem == "" && m.Action.Token != "" {
+		m.Creds = c.credentials(m.Action.Token)
+	}
+	c.sys.root.Send(c.pid, m)
+}
+
+// credentials resolves token, reusing the previous result for the same token (every
+// pong repeats it) while it is neither expired nor revoked.
+func (c *Conn) credentials(token string) *Credentials {
+	if l := c.last; l != nil && l.Token == token && l.Err == nil &&
+		c.sys.now().Before(l.Grant.ExpiresAt) && !c.sys.cfg.Verifier.Revoked(l.Grant.JTI) {
+		return l
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c.last = c.sys.Resolve(ctx, token)
+	return c.last
 }
 
 // Closed tells the conn actor that its transport is gone.

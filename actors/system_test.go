@@ -16,15 +16,26 @@ import (
 // ---- fakes of the ports (unit test of the actor package alone) ----
 
 type fakeVerifier struct {
-	mu     sync.Mutex
-	grants map[string]Grant
+	mu      sync.Mutex
+	grants  map[string]Grant
+	revoked map[string]bool // jti
 }
 
 // revoke refuses tok from now on, as auth.Tokens.Revoke does before presence hears of it.
 func (v *fakeVerifier) revoke(tok string) {
 	v.mu.Lock()
+	if v.revoked == nil {
+		v.revoked = map[string]bool{}
+	}
+	v.revoked[v.grants[tok].JTI] = true
 	delete(v.grants, tok)
 	v.mu.Unlock()
+}
+
+func (v *fakeVerifier) Revoked(jti string) bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.revoked[jti]
 }
 
 func (v *fakeVerifier) Verify(tok string) (Grant, error) {
@@ -197,16 +208,14 @@ func (h *harness) open(tok string) *probe {
 	h.t.Helper()
 	h.n++
 	p := &probe{t: h.t}
-	var g *Grant
-	var u *User
+	var creds *Credentials
 	if tok != "" {
-		gg, uu, err := h.sys.Authenticate(context.Background(), tok)
-		if err != nil {
-			h.t.Fatal(err)
+		creds = h.sys.Resolve(context.Background(), tok)
+		if creds.Err != nil {
+			h.t.Fatal(creds.Err)
 		}
-		g, u = &gg, &uu
 	}
-	c := h.sys.OpenConn(fmt.Sprintf("sock-%d", h.n), p, tok, g, u)
+	c := h.sys.OpenConn(fmt.Sprintf("sock-%d", h.n), p, creds)
 	p.mu.Lock()
 	p.conn = c
 	p.mu.Unlock()

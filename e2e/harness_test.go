@@ -169,8 +169,11 @@ func hasFlag(flags []string, name string) bool {
 
 // stop signals the process and waits for it; it returns the exit error (nil: status 0).
 func (s *server) stop(sig syscall.Signal) error {
-	if s.cmd.ProcessState != nil {
-		return nil
+	select {
+	case err := <-s.done: // already exited (killed, or stopped before)
+		s.done <- err
+		return err
+	default:
 	}
 	_ = s.cmd.Process.Signal(sig)
 	select {

@@ -3,6 +3,7 @@ package ws
 import (
 	"encoding/json"
 	"errors"
+	"github.com/presenced/presenced/internal/jsonscan"
 	"reflect"
 	"strings"
 	"testing"
@@ -144,15 +145,15 @@ func TestJSONScan(t *testing.T) {
 	for _, s := range []string{
 		`0`, `-0`, `1.5e+3`, `"\u00e9\n"`, `[]`, `{}`, ` [1, {"a":[true,false,null]}] `, `{"a":{"b":{}}}`, `"` + "\xff" + `"`,
 	} {
-		if !validJSON([]byte(s)) || !json.Valid([]byte(s)) {
+		if !jsonscan.Valid([]byte(s)) || !json.Valid([]byte(s)) {
 			t.Errorf("%q: want valid", s)
 		}
 	}
 	for _, s := range []string{
 		``, ` `, `01`, `1.`, `.5`, `1e`, `-`, `+1`, `"\x"`, `"\u12"`, "\"\x01\"", `[1,]`, `{"a"}`, `{"a":1,}`, `{a:1}`, `tru`, `nul`, `[1 2]`, `1 2`, `"`, `[`, `{`,
-		strings.Repeat("[", maxJSONDepth+1) + strings.Repeat("]", maxJSONDepth+1),
+		strings.Repeat("[", jsonscan.MaxDepth+1) + strings.Repeat("]", jsonscan.MaxDepth+1),
 	} {
-		if validJSON([]byte(s)) {
+		if jsonscan.Valid([]byte(s)) {
 			t.Errorf("%q: want invalid", s)
 		}
 	}
@@ -162,7 +163,7 @@ func TestCopyArgs(t *testing.T) {
 	buf := []byte(`2["n",{"a":1}, [2] ,"x"]........`)
 	data := buf[1:24]
 	var elems []json.RawMessage
-	elems, err := splitArray(data, elems)
+	elems, err := jsonscan.SplitArray(data, elems)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"errors"
+	"github.com/presenced/presenced/internal/jsonscan"
 	"strconv"
 )
 
@@ -102,7 +103,7 @@ func appendEnginePacket(dst []byte, p enginePacket) []byte {
 func appendOpenPacket(dst []byte, sid string, upgrades bool, cfg *Config) []byte {
 	dst = append(dst, eioOpen)
 	dst = append(dst, `{"sid":`...)
-	dst = appendJSONString(dst, sid)
+	dst = jsonscan.AppendString(dst, sid)
 	if upgrades {
 		dst = append(dst, `,"upgrades":["websocket"]`...)
 	} else {

@@ -43,26 +43,22 @@ func (h *PresenceHandler) OnConnect(c *Conn, auth json.RawMessage) (Session, err
 	if len(auth) > 0 && json.Unmarshal(auth, &payload) != nil {
 		return nil, connectRefused{code: actors.CodeInvalidToken}
 	}
-	var grant *actors.Grant
-	var user *actors.User
-	token := ""
+	var creds *actors.Credentials
 	if payload.Token != nil && *payload.Token != "" {
-		token = *payload.Token
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		g, u, err := h.sys.Authenticate(ctx, token)
+		creds = h.sys.Resolve(ctx, *payload.Token)
 		cancel()
-		if err != nil {
+		if creds.Err != nil {
 			code := actors.CodeInvalidToken
-			if errors.Is(err, actors.ErrTokenExpired) {
+			if errors.Is(creds.Err, actors.ErrTokenExpired) {
 				code = actors.CodeTokenExpired
 			}
 			h.sys.Stats().BindsRefused.Add(1)
 			h.log.Debug("connect refused", "conn_id", c.ID(), "code", code)
 			return nil, connectRefused{code: code}
 		}
-		grant, user = &g, &u
 	}
-	conn := h.sys.OpenConn(c.ID(), presenceSocket{c}, token, grant, user)
+	conn := h.sys.OpenConn(c.ID(), presenceSocket{c}, creds)
 	return presenceSession{conn}, nil
 }
 

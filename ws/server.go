@@ -2,6 +2,7 @@ package ws
 
 import (
 	"context"
+	"github.com/presenced/presenced/internal/jsonscan"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -145,7 +146,7 @@ type engineError struct {
 
 func newEngineError(status, code int, msg string) engineError {
 	b := []byte(`{"code":` + strconv.Itoa(code) + `,"message":`)
-	b = appendJSONString(b, msg)
+	b = jsonscan.AppendString(b, msg)
 	return engineError{status: status, body: append(b, '}')}
 }
 

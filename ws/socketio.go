@@ -3,6 +3,7 @@ package ws
 import (
 	"encoding/json"
 	"errors"
+	"github.com/presenced/presenced/internal/jsonscan"
 	"sync"
 	"sync/atomic"
 )
@@ -161,7 +162,7 @@ func appendConnectError(dst []byte, nsp, msg string, data any) []byte {
 		dst = append(dst, ',')
 	}
 	dst = append(dst, `{"message":`...)
-	dst = appendJSONString(dst, msg)
+	dst = jsonscan.AppendString(dst, msg)
 	if data != nil {
 		if b, err := json.Marshal(data); err == nil {
 			dst = append(dst, `,"data":`...)

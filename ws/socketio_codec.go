@@ -3,6 +3,7 @@ package ws
 import (
 	"encoding/json"
 	"errors"
+	"github.com/presenced/presenced/internal/jsonscan"
 	"strconv"
 	"unicode/utf8"
 )
@@ -108,7 +109,7 @@ func checkSocketPayload(p *sioPacket, elems []json.RawMessage) ([]json.RawMessag
 	d := p.Data
 	first := byte(0)
 	if d != nil {
-		if j := skipSpace(d, 0); j < len(d) {
+		if j := jsonscan.SkipSpace(d, 0); j < len(d) {
 			first = d[j]
 		}
 	}
@@ -117,7 +118,7 @@ func checkSocketPayload(p *sioPacket, elems []json.RawMessage) ([]json.RawMessag
 		if d == nil {
 			return elems, nil
 		}
-		if first != '{' || !validJSON(d) {
+		if first != '{' || !jsonscan.Valid(d) {
 			return elems, errSioPayload
 		}
 	case sioDisconnect:
@@ -125,7 +126,7 @@ func checkSocketPayload(p *sioPacket, elems []json.RawMessage) ([]json.RawMessag
 			return elems, errSioPayload
 		}
 	case sioConnectError:
-		if (first != '{' && first != '"') || !validJSON(d) {
+		if (first != '{' && first != '"') || !jsonscan.Valid(d) {
 			return elems, errSioPayload
 		}
 	case sioEvent, sioBinaryEvent, sioAck, sioBinaryAck:
@@ -135,7 +136,7 @@ func checkSocketPayload(p *sioPacket, elems []json.RawMessage) ([]json.RawMessag
 		}
 		n0 := len(elems)
 		var err error
-		if elems, err = splitArray(d, elems); err != nil {
+		if elems, err = jsonscan.SplitArray(d, elems); err != nil {
 			return elems, errSioPayload
 		}
 		if isAck {
@@ -217,7 +218,7 @@ func appendEvent(dst []byte, name string, id int64, data []json.RawMessage) []by
 		dst = strconv.AppendInt(dst, id, 10)
 	}
 	dst = append(dst, '[')
-	dst = appendJSONString(dst, name)
+	dst = jsonscan.AppendString(dst, name)
 	var ok bool
 	if dst, ok = appendArgs(dst, data, true); !ok {
 		return nil
@@ -247,10 +248,11 @@ func appendArgs(dst []byte, data []json.RawMessage, comma bool) ([]byte, bool) {
 			dst = append(dst, "null"...)
 			continue
 		}
-		if !validJSON(d) || !utf8.Valid(d) {
+		if !jsonscan.Valid(d) || !utf8.Valid(d) {
 			return nil, false
 		}
 		dst = append(dst, d...)
 	}
 	return dst, true
 }
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }

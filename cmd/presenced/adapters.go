@@ -28,6 +28,8 @@ func (v verifier) Verify(token string) (actors.Grant, error) {
 	return actors.Grant{UserID: c.UserID, JTI: c.JTI, ExpiresAt: c.ExpiresAt}, nil
 }
 
+func (v verifier) Revoked(jti string) bool { return v.tokens.IsRevoked(jti) }
+
 // directory finds users in the store for socket binds.
 type directory struct{ store persistence.Store }
 

@@ -1,25 +1,29 @@
-package ws
+// Package jsonscan is a small validating JSON scanner for presenced's hot paths: inbound
+// Socket.IO events are split into their raw elements, and an ng-action's fields read,
+// in one pass that also validates them — no reflection, no allocation. Its notion of
+// validity is encoding/json's (checked by the ws package's FuzzJSONScan): strings are
+// not checked for UTF-8, as in json.Valid. It imports nothing of presenced.
+package jsonscan
 
 import (
 	"encoding/json"
 	"errors"
+	"unicode/utf8"
 )
 
-// A small validating JSON scanner. Inbound events are split into their raw
-// elements in one pass that also validates them, which is what the hot path
-// (a pong every few seconds from every socket) needs: no reflection, no
-// allocation. Its notion of validity is encoding/json's (checked by
-// FuzzJSONScan): strings are not checked for UTF-8, as in json.Valid.
+// ErrInvalid is returned for input that is not the JSON asked for.
+var ErrInvalid = errors.New("invalid JSON")
 
-var errJSON = errors.New("invalid JSON")
+var errJSON = ErrInvalid
 
-// maxJSONDepth bounds nesting so a hostile payload cannot grow the stack
+// MaxDepth bounds nesting so a hostile payload cannot grow the stack
 // without limit; browsers' JSON.stringify output never comes near it.
-const maxJSONDepth = 1000
+const MaxDepth = 1000
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
-func skipSpace(b []byte, i int) int {
+// SkipSpace returns the index of the first non-space byte at or after i.
+func SkipSpace(b []byte, i int) int {
 	for i < len(b) && isSpace(b[i]) {
 		i++
 	}
@@ -162,10 +166,10 @@ func scanNumber(b []byte, i int) (int, error) {
 }
 
 func scanObject(b []byte, i, depth int) (int, error) {
-	if depth > maxJSONDepth {
+	if depth > MaxDepth {
 		return 0, errJSON
 	}
-	i = skipSpace(b, i+1)
+	i = SkipSpace(b, i+1)
 	if i < len(b) && b[i] == '}' {
 		return i + 1, nil
 	}
@@ -177,21 +181,21 @@ func scanObject(b []byte, i, depth int) (int, error) {
 		if i, err = scanString(b, i); err != nil {
 			return 0, err
 		}
-		i = skipSpace(b, i)
+		i = SkipSpace(b, i)
 		if i >= len(b) || b[i] != ':' {
 			return 0, errJSON
 		}
-		i = skipSpace(b, i+1)
+		i = SkipSpace(b, i+1)
 		if i, err = scanValue(b, i, depth); err != nil {
 			return 0, err
 		}
-		i = skipSpace(b, i)
+		i = SkipSpace(b, i)
 		if i >= len(b) {
 			return 0, errJSON
 		}
 		switch b[i] {
 		case ',':
-			i = skipSpace(b, i+1)
+			i = SkipSpace(b, i+1)
 		case '}':
 			return i + 1, nil
 		default:
@@ -203,10 +207,10 @@ func scanObject(b []byte, i, depth int) (int, error) {
 // scanArray validates an array; when collect is non-nil every element's raw
 // bytes (sub-slices of b, without surrounding space) are appended to it.
 func scanArray(b []byte, i, depth int, collect []json.RawMessage) (int, []json.RawMessage, error) {
-	if depth > maxJSONDepth {
+	if depth > MaxDepth {
 		return 0, collect, errJSON
 	}
-	i = skipSpace(b, i+1)
+	i = SkipSpace(b, i+1)
 	if i < len(b) && b[i] == ']' {
 		return i + 1, collect, nil
 	}
@@ -219,13 +223,13 @@ func scanArray(b []byte, i, depth int, collect []json.RawMessage) (int, []json.R
 		if collect != nil {
 			collect = append(collect, b[start:i])
 		}
-		i = skipSpace(b, i)
+		i = SkipSpace(b, i)
 		if i >= len(b) {
 			return 0, collect, errJSON
 		}
 		switch b[i] {
 		case ',':
-			i = skipSpace(b, i+1)
+			i = SkipSpace(b, i+1)
 		case ']':
 			return i + 1, collect, nil
 		default:
@@ -234,19 +238,18 @@ func scanArray(b []byte, i, depth int, collect []json.RawMessage) (int, []json.R
 	}
 }
 
-// validJSON reports whether b is exactly one JSON value, optionally
-// surrounded by whitespace (json.Valid semantics).
-func validJSON(b []byte) bool {
-	i := skipSpace(b, 0)
+// Valid reports whether b is exactly one JSON value, optionally surrounded by
+// whitespace (json.Valid semantics).
+func Valid(b []byte) bool {
+	i := SkipSpace(b, 0)
 	end, err := scanValue(b, i, 0)
-	return err == nil && skipSpace(b, end) == len(b)
+	return err == nil && SkipSpace(b, end) == len(b)
 }
 
-// splitArray validates that b is exactly one JSON array (optionally
-// surrounded by whitespace) and appends its elements to elems (which must
-// not be nil: pass a zero-length slice).
-func splitArray(b []byte, elems []json.RawMessage) ([]json.RawMessage, error) {
-	i := skipSpace(b, 0)
+// SplitArray validates that b is exactly one JSON array (optionally surrounded by
+// whitespace) and appends its elements (sub-slices of b) to elems.
+func SplitArray(b []byte, elems []json.RawMessage) ([]json.RawMessage, error) {
+	i := SkipSpace(b, 0)
 	if i >= len(b) || b[i] != '[' {
 		return elems, errJSON
 	}
@@ -254,7 +257,7 @@ func splitArray(b []byte, elems []json.RawMessage) ([]json.RawMessage, error) {
 		elems = make([]json.RawMessage, 0, 4)
 	}
 	end, elems, err := scanArray(b, i, 0, elems)
-	if err != nil || skipSpace(b, end) != len(b) {
+	if err != nil || SkipSpace(b, end) != len(b) {
 		return elems, errJSON
 	}
 	return elems, nil
@@ -262,7 +265,7 @@ func splitArray(b []byte, elems []json.RawMessage) ([]json.RawMessage, error) {
 
 // appendJSONString appends s as a JSON string. Only '"', '\\' and control
 // characters need escaping for JSON.parse; everything else is copied.
-func appendJSONString(dst []byte, s string) []byte {
+func AppendString(dst []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	dst = append(dst, '"')
 	start := 0
@@ -288,4 +291,54 @@ func appendJSONString(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// Fields validates that b is exactly one JSON object and calls fn with each member's
+// key (unescaped) and raw value (a sub-slice of b), in order.
+func Fields(b []byte, fn func(key string, value []byte)) error {
+	i := SkipSpace(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return errJSON
+	}
+	end, err := scanObject(b, i, 0) // validate first: fn sees only valid input
+	if err != nil || SkipSpace(b, end) != len(b) {
+		return errJSON
+	}
+	i = SkipSpace(b, i+1)
+	for i < end-1 {
+		ks := i
+		i, _ = scanString(b, i)
+		key, _ := Unquote(b[ks:i])
+		i = SkipSpace(b, SkipSpace(b, i)+1) // past ':'
+		vs := i
+		i, _ = scanValue(b, i, 1)
+		fn(key, b[vs:i])
+		i = SkipSpace(b, i)
+		if b[i] == ',' {
+			i = SkipSpace(b, i+1)
+		} else {
+			break
+		}
+	}
+	return nil
+}
+
+// Unquote returns the text of a valid JSON string literal (quotes included in raw);
+// ok is false when raw is not one.
+func Unquote(raw []byte) (s string, ok bool) {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return "", false
+	}
+	inner := raw[1 : len(raw)-1]
+	plain := true
+	for _, c := range inner {
+		if c == '\\' || c == '"' || c < 0x20 {
+			plain = false
+			break
+		}
+	}
+	if plain && utf8.Valid(inner) {
+		return string(inner), true
+	}
+	return s, json.Unmarshal(raw, &s) == nil
 }

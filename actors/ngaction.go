@@ -1,0 +1,50 @@
+package actors
+
+import (
+	"encoding/json"
+
+	"github.com/presenced/presenced/internal/jsonscan"
+)
+
+// NgAction is a decoded ng-action payload, the one event clients send:
+// {"action": "pong"|"login"|"logout", "socket_id": "…", "token": "…"|null, "seq"?: n}.
+type NgAction struct {
+	Action  string
+	Token   string // non-empty when the payload carried one
+	Problem string // non-empty: a bad request, and why
+}
+
+const (
+	problemShape = "ng-action needs an object with a string action"
+	problemToken = "token must be a string or null"
+)
+
+// DecodeNgAction decodes an ng-action's arguments with a validating scanner (no
+// reflection; the pong path's only parse). Conn.Event calls it in the transport's
+// goroutine, so that conn actors do no JSON work.
+func DecodeNgAction(args []json.RawMessage) NgAction {
+	var act NgAction
+	var actionOK, tokenOK = false, true
+	if len(args) == 0 {
+		return NgAction{Problem: problemShape}
+	}
+	err := jsonscan.Fields(args[0], func(key string, v []byte) {
+		switch key {
+		case "action":
+			act.Action, actionOK = jsonscan.Unquote(v)
+		case "token":
+			if string(v) == "null" {
+				act.Token, tokenOK = "", true
+				return
+			}
+			act.Token, tokenOK = jsonscan.Unquote(v)
+		}
+	})
+	switch {
+	case err != nil || !actionOK || act.Action == "":
+		return NgAction{Problem: problemShape}
+	case !tokenOK:
+		return NgAction{Action: act.Action, Problem: problemToken}
+	}
+	return act
+}
