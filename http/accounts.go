@@ -27,13 +27,27 @@ var usernameRE = regexp.MustCompile(`^[\p{L}\p{N}_.@+-]+$`)
 func normalizeUsername(s string) string { return norm.NFKC.String(s) }
 
 func validateUsername(name string, errs fieldErrors) {
-	switch {
-	case utf8.RuneCountInString(name) > maxUsernameLen:
-		errs.add("username", "Ensure this field has no more than 150 characters.")
-	case !usernameRE.MatchString(name):
-		errs.add("username", "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.")
+	if msg := UsernameProblem(name); msg != "" {
+		errs.add("username", msg)
 	}
 }
+
+// UsernameProblem says what is wrong with a (normalized) username in Django's words,
+// or "" when it is fine. createsuperuser applies the same rule as registration.
+func UsernameProblem(name string) string {
+	switch {
+	case strings.TrimSpace(name) == "":
+		return msgBlank
+	case utf8.RuneCountInString(name) > maxUsernameLen:
+		return "Ensure this field has no more than 150 characters."
+	case !usernameRE.MatchString(name):
+		return "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters."
+	}
+	return ""
+}
+
+// NormalizeUsername is what registration does to a username before storing it.
+func NormalizeUsername(s string) string { return normalizeUsername(s) }
 
 func validateEmail(email string, errs fieldErrors) {
 	a, err := mail.ParseAddress(email)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/presenced/presenced/auth"
+	apihttp "github.com/presenced/presenced/http"
 	"github.com/presenced/presenced/persistence"
 )
 
@@ -39,9 +40,12 @@ func createSuperuser(args []string, getenv func(string) string, stdin io.Reader,
 		fmt.Fprintf(stderr, "createsuperuser: "+format+"\n", a...)
 		return 2
 	}
-	name := strings.TrimSpace(*username)
+	name := apihttp.NormalizeUsername(strings.TrimSpace(*username))
 	if name == "" || strings.TrimSpace(*email) == "" {
 		return fail("-username and -email are required")
+	}
+	if problem := apihttp.UsernameProblem(name); problem != "" {
+		return fail("-username %q: %s", name, problem)
 	}
 	password := getenv("PRESENCED_PASSWORD")
 	if password == "" {

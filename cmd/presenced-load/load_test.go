@@ -1,0 +1,175 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// The real server, built from this repository, driven on loopback by a short
+// run: 50 bound sockets, a fast sweep, two tab-close probes.
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+func serverBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "presenced-load-test-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "presenced")
+		out, err := exec.Command("go", "build", "-o", binPath, "../presenced").CombinedOutput()
+		if err != nil {
+			buildErr = err
+			t.Logf("go build: %s", out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("building presenced: %v", buildErr)
+	}
+	return binPath
+}
+
+var listeningRE = regexp.MustCompile(`presenced listening.*addr=(\S+)`)
+
+// startPresenced runs the server on 127.0.0.1:0 and returns its URL and pid.
+func startPresenced(t *testing.T, flags ...string) (string, int) {
+	t.Helper()
+	dir := t.TempDir()
+	args := append([]string{"-addr", "127.0.0.1:0", "-db", "sqlite://" + filepath.Join(dir, "p.db"), "-bcrypt-cost", "4"}, flags...)
+	cmd := exec.Command(serverBinary(t), args...)
+	var logs syncBuffer
+	cmd.Stderr = &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+	})
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if m := listeningRE.FindStringSubmatch(logs.String()); m != nil {
+			return "http://" + m[1], cmd.Process.Pid
+		}
+	}
+	t.Fatalf("presenced did not start:\n%s", logs.String())
+	return "", 0
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func runLoad(t *testing.T, args ...string) *report {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	if code := run(append(args, "-json", "-progress", "0"), &stdout, &stderr); code != 0 {
+		t.Fatalf("presenced-load %v: exit %d\n%s", args, code, stderr.String())
+	}
+	var rep report
+	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+		t.Fatalf("report: %v\n%s", err, stdout.String())
+	}
+	return &rep
+}
+
+func TestLoadAgainstRealServer(t *testing.T) {
+	url, pid := startPresenced(t, "-ping-interval", "100ms", "-offline-grace", "1ms")
+	seedPath := filepath.Join(t.TempDir(), "seed.json")
+	var stderr bytes.Buffer
+	if code := run([]string{"-mode", "seed", "-url", url, "-users", "10", "-probes", "2", "-tokens", seedPath}, &bytes.Buffer{}, &stderr); code != 0 {
+		t.Fatalf("seed: exit %d: %s", code, stderr.String())
+	}
+	rep := runLoad(t, "-url", url, "-tokens", seedPath, "-pid", strconv.Itoa(pid), "-n", "50", "-probes", "2",
+		"-warmup", "500ms", "-duration", "3s", "-inflight", "10")
+	w := rep.Window
+	switch {
+	case rep.Connect.Connected != 52 || !rep.Settled:
+		t.Fatalf("connected %d, settled %v", rep.Connect.Connected, rep.Settled)
+	case w == nil || w.PongsPerSec < 50*5: // 50 sockets, 10 pings/s each, with room for a slow CI
+		t.Fatalf("window %+v", w)
+	case w.Fanout.Count == 0 || w.Fanout.P99 <= 0:
+		t.Fatalf("no fan-out latency recorded: %+v", w.Fanout)
+	case w.TabClose.Count != 2:
+		t.Fatalf("tab close: %+v (timeouts %d)", w.TabClose, w.TabCloseTimeouts)
+	case w.ServerPongsPerSec <= 0 || w.ServerCPUMicrosPerPong <= 0 || rep.ServerRSSKB <= 0:
+		t.Fatalf("server figures missing: %+v, RSS %d", w, rep.ServerRSSKB)
+	case rep.ErrorTotal != 0:
+		t.Fatalf("errors: %v", rep.Errors)
+	}
+	t.Logf("pongs/s %.0f, fan-out p99 %.1fms, tab close p99 %.1fms, %.1f µs per pong",
+		w.PongsPerSec, w.Fanout.P99, w.TabClose.P99, w.ServerCPUMicrosPerPong)
+}
+
+// Pongs that answer the server's own pings are never rate-limited, however
+// fast the sweep: every answer asks for an ack, and every ack is ok.
+func TestAnswersAreNeverRateLimited(t *testing.T) {
+	url, pid := startPresenced(t, "-ping-interval", "10ms")
+	seedPath := filepath.Join(t.TempDir(), "seed.json")
+	if code := run([]string{"-mode", "seed", "-url", url, "-users", "4", "-tokens", seedPath}, &bytes.Buffer{}, &bytes.Buffer{}); code != 0 {
+		t.Fatal("seed failed")
+	}
+	rep := runLoad(t, "-url", url, "-tokens", seedPath, "-pid", strconv.Itoa(pid), "-n", "8",
+		"-warmup", "500ms", "-duration", "3s", "-ack-pongs")
+	if rep.Window.PongsPerSec < 8*20 || rep.Errors["answer_rate_limited"] != 0 || rep.Errors["rate_limited"] != 0 {
+		t.Fatalf("pongs/s %.0f, errors %v", rep.Window.PongsPerSec, rep.Errors)
+	}
+}
+
+// Unsolicited pongs beyond the bucket are refused.
+func TestHammerIsRateLimited(t *testing.T) {
+	url, pid := startPresenced(t, "-ping-interval", "1s")
+	seedPath := filepath.Join(t.TempDir(), "seed.json")
+	if code := run([]string{"-mode", "seed", "-url", url, "-users", "2", "-tokens", seedPath}, &bytes.Buffer{}, &bytes.Buffer{}); code != 0 {
+		t.Fatal("seed failed")
+	}
+	rep := runLoad(t, "-url", url, "-tokens", seedPath, "-pid", strconv.Itoa(pid), "-n", "2",
+		"-warmup", "2500ms", "-duration", "2s", "-hammer", "100")
+	if rep.Window.HammerPerSec < 100 || rep.Window.RateLimited == 0 {
+		t.Fatalf("hammer %.0f/s, rate limited %d: want the bucket to refuse some", rep.Window.HammerPerSec, rep.Window.RateLimited)
+	}
+}
+
+func TestRunRefusesNonLoopback(t *testing.T) {
+	var stderr bytes.Buffer
+	if code := run([]string{"-url", "http://192.0.2.1:80", "-tokens", "x"}, &bytes.Buffer{}, &stderr); code != 2 ||
+		!strings.Contains(stderr.String(), "loopback") {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	_ = context.Background
+}

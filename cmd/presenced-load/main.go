@@ -1,0 +1,102 @@
+// Command presenced-load is the load generator for presenced and its Node
+// peer (bench/peer). It speaks Engine.IO v4 / Socket.IO v5 itself over a lean
+// websocket client, using presenced's own codec (package ws), so that one
+// core of client outruns one core of server:
+//
+//   - -mode seed registers users and writes their tokens to a file;
+//   - -mode sockets (the default) spreads N bound connections over those
+//     users, answers every Engine.IO ping and every server-action:ping with
+//     the original pong, optionally hammers unsolicited pongs, churns
+//     connections or logs in first (connect storm), closes probe sockets to
+//     time tab-close → everyone notified, and reports connect rate, pings and
+//     pongs per second, fan-out latency (receive time − the ping's ts), errors,
+//     and with -pid the server's CPU per pong and RSS per connection;
+//   - -mode http measures logins per second and authenticated GETs per second.
+//
+// It only targets loopback, and every phase is bounded in time and count.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/pprof"
+	"syscall"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	cfg, err := parseConfig(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "presenced-load: %v\n", err)
+		return 2
+	}
+	if cfg.CPUProf != "" {
+		f, err := os.Create(cfg.CPUProf)
+		if err != nil {
+			fmt.Fprintf(stderr, "presenced-load: %v\n", err)
+			return 2
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintf(stderr, "presenced-load: %v\n", err)
+			return 2
+		}
+		defer pprof.StopCPUProfile()
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, cfg.MaxTime)
+	defer cancel()
+
+	var rep *report
+	switch cfg.Mode {
+	case modeSeed:
+		s, err := seed(ctx, cfg)
+		if err != nil {
+			fmt.Fprintf(stderr, "presenced-load: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stderr, "presenced-load: registered %d users and %d probes into %s\n", len(s.Users), len(s.Probes), cfg.Tokens)
+		return 0
+	case modeHTTP:
+		rep, err = httpBench(ctx, cfg)
+	default:
+		var s *seedFile
+		if s, err = readSeed(cfg.Tokens); err == nil {
+			var r *runner
+			if r, err = newRunner(cfg, s, stderr); err == nil {
+				rep, err = r.run(ctx)
+			}
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "presenced-load: %v\n", err)
+		if errors.Is(err, errUsage) {
+			return 2
+		}
+		return 1
+	}
+	if cfg.JSON {
+		if err := rep.writeJSON(stdout); err != nil {
+			return 1
+		}
+	} else {
+		rep.writeText(stdout)
+	}
+	if ctx.Err() != nil {
+		fmt.Fprintf(stderr, "presenced-load: stopped early: %v\n", context.Cause(ctx))
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+)
+
+// Figures read from /proc: a process's CPU time and resident memory, and the
+// machine's busy time, so that a run can say what the server cost and
+// whether anything else competed for the cores.
+
+// userHZ is the unit of /proc's CPU times (USER_HZ, 100 on every Linux ABI
+// Go supports).
+const userHZ = 100
+
+func ticks(n uint64) time.Duration { return time.Duration(n) * time.Second / userHZ }
+
+var errProcFormat = errors.New("unexpected /proc format")
+
+// procCPU is a process's user+system CPU time.
+func procCPU(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	return parseProcStatCPU(b)
+}
+
+func parseProcStatCPU(b []byte) (time.Duration, error) {
+	// The command name is in parentheses and may hold spaces: fields count
+	// from the last ')'. utime and stime are fields 14 and 15.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, errProcFormat
+	}
+	f := bytes.Fields(b[i+1:])
+	if len(f) < 13 {
+		return 0, errProcFormat
+	}
+	u, err1 := strconv.ParseUint(string(f[11]), 10, 64)
+	s, err2 := strconv.ParseUint(string(f[12]), 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, errProcFormat
+	}
+	return ticks(u + s), nil
+}
+
+// procRSSKB is a process's resident set (VmRSS) in KiB.
+func procRSSKB(pid int) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	return statusField(b, "VmRSS:")
+}
+
+func statusField(b []byte, name string) (int64, error) {
+	i := bytes.Index(b, []byte(name))
+	if i < 0 {
+		return 0, errProcFormat
+	}
+	f := bytes.Fields(b[i+len(name):])
+	if len(f) == 0 {
+		return 0, errProcFormat
+	}
+	return strconv.ParseInt(string(f[0]), 10, 64)
+}
+
+// procSyscallsIO is the read and write system calls a process made
+// (/proc/PID/io syscr + syscw): the fallback count when perf is missing.
+func procSyscallsIO(pid int) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/io", pid))
+	if err != nil {
+		return 0, err
+	}
+	r, err1 := statusField(b, "syscr:")
+	w, err2 := statusField(b, "syscw:")
+	if err1 != nil || err2 != nil {
+		return 0, errProcFormat
+	}
+	return r + w, nil
+}
+
+// machineBusy is the time all cores spent on anything but idle and iowait.
+func machineBusy() (time.Duration, error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, err
+	}
+	return parseMachineBusy(b)
+}
+
+func parseMachineBusy(b []byte) (time.Duration, error) {
+	line, _, _ := bytes.Cut(b, []byte("\n"))
+	f := bytes.Fields(line)
+	if len(f) < 6 || string(f[0]) != "cpu" {
+		return 0, errProcFormat
+	}
+	var busy uint64
+	// user nice system idle iowait irq softirq steal [guest guest_nice: already in user]
+	for i, v := range f[1:min(len(f), 9)] {
+		n, err := strconv.ParseUint(string(v), 10, 64)
+		if err != nil {
+			return 0, errProcFormat
+		}
+		if i != 3 && i != 4 {
+			busy += n
+		}
+	}
+	return ticks(busy), nil
+}
+
+// cpuSample is one reading of everything a window's CPU figures need.
+type cpuSample struct {
+	at      time.Time
+	server  time.Duration
+	self    time.Duration
+	machine time.Duration
+	rssKB   int64
+}
+
+// sampleCPU reads the server's (pid 0: none) and this process's CPU and the
+// machine's busy time.
+func sampleCPU(pid int) cpuSample {
+	s := cpuSample{at: time.Now()}
+	if pid > 0 {
+		s.server, _ = procCPU(pid)
+		s.rssKB, _ = procRSSKB(pid)
+	}
+	s.self, _ = procCPU(os.Getpid())
+	s.machine, _ = machineBusy()
+	return s
+}
+
+// othersCores is the CPU, in cores, that neither the server nor this
+// process used between a and b: the noise a run is judged by.
+func othersCores(a, b cpuSample) float64 {
+	wall := b.at.Sub(a.at).Seconds()
+	if wall <= 0 {
+		return 0
+	}
+	other := (b.machine - a.machine) - (b.server - a.server) - (b.self - a.self)
+	return max(0, other.Seconds()/wall)
+}

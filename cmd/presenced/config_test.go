@@ -1,0 +1,98 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseConfig(t *testing.T) {
+	env := func(kv ...string) func(string) string {
+		m := map[string]string{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return func(k string) string { return m[k] }
+	}
+	tests := []struct {
+		name    string
+		args    []string
+		env     func(string) string
+		check   func(*config) bool
+		wantErr string
+	}{
+		{"defaults", nil, env(), func(c *config) bool {
+			return c.Addr == ":8888" && c.DB == "sqlite://./data/presenced.db" && c.PingInterval == 10*time.Second &&
+				c.PongTimeout == 20*time.Second && c.OfflineGrace == 2*time.Second && c.RedisChannel == "notifications" &&
+				c.RedisPrefix == "presenced:" && c.TokenTTL == 24*time.Hour
+		}, ""},
+		{"pong timeout floor", []string{"-ping-interval", "1s"}, env(), func(c *config) bool { return c.PongTimeout == 5*time.Second }, ""},
+		{"environment twin", nil, env("PRESENCED_ADDR", ":9000", "PRESENCED_PING_INTERVAL", "3s"), func(c *config) bool {
+			return c.Addr == ":9000" && c.PingInterval == 3*time.Second && c.PongTimeout == 6*time.Second
+		}, ""},
+		{"flag wins over environment", []string{"-addr", ":9001"}, env("PRESENCED_ADDR", ":9000"), func(c *config) bool { return c.Addr == ":9001" }, ""},
+		{"origins", []string{"-allowed-origins", "https://a.org, https://b.org"}, env(), func(c *config) bool {
+			return len(c.origins) == 2 && c.origins[1] == "https://b.org"
+		}, ""},
+		{"bad duration flag", []string{"-ping-interval", "soon"}, env(), nil, "invalid value"},
+		{"bad duration env", nil, env("PRESENCED_OFFLINE_GRACE", "x"), nil, "PRESENCED_OFFLINE_GRACE"},
+		{"negative duration", []string{"-token-ttl", "-1h"}, env(), nil, "must be positive"},
+		{"short secret", []string{"-jwt-secret", "short"}, env(), nil, "at least 32"},
+		{"postgres needs a secret", []string{"-db", "postgres://x@127.0.0.1/db"}, env(), nil, "-jwt-secret is required"},
+		{"unknown db scheme", []string{"-db", "mysql://x"}, env(), nil, "want sqlite://PATH or postgres://"},
+		{"bad redis url", []string{"-redis", "127.0.0.1:6379"}, env(), nil, "want redis://host:port/db"},
+		{"bad log level", []string{"-log-level", "loud"}, env(), nil, "-log-level"},
+		{"bad log format", []string{"-log-format", "xml"}, env(), nil, "-log-format"},
+		{"pong timeout below ping", []string{"-ping-interval", "10s", "-pong-timeout", "1s"}, env(), nil, "at least -ping-interval"},
+		{"stray argument", []string{"serve"}, env(), nil, "unexpected argument"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := parseConfig(tc.args, tc.env, &bytes.Buffer{})
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want it to say %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tc.check(c) {
+				t.Fatalf("config %+v", c)
+			}
+		})
+	}
+}
+
+// TestRunExitsTwoOnBadSetup: configuration mistakes print one line and exit 2, never
+// a panic or a stack trace.
+func TestRunExitsTwoOnBadSetup(t *testing.T) {
+	getenv := func(string) string { return "" }
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unreachable database", []string{"-addr", "127.0.0.1:0", "-db", "postgres://postgres@127.0.0.1:1/none?connect_timeout=2", "-jwt-secret", strings.Repeat("s", 32)}, "presenced: database"},
+		{"bad flag", []string{"-nope"}, "presenced: flag provided but not defined"},
+		{"unwritable sqlite folder", []string{"-addr", "127.0.0.1:0", "-db", "sqlite:///proc/presenced/p.db"}, "presenced: database"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(tc.args, getenv, strings.NewReader(""), &stdout, &stderr)
+			if code != 2 {
+				t.Fatalf("exit %d, want 2\n%s", code, stderr.String())
+			}
+			if !strings.Contains(stderr.String(), tc.want) || strings.Contains(stderr.String(), "goroutine ") {
+				t.Fatalf("stderr %q, want %q and no stack trace", stderr.String(), tc.want)
+			}
+		})
+	}
+	var out bytes.Buffer
+	if code := run([]string{"-h"}, getenv, strings.NewReader(""), &out, &out); code != 0 || !strings.Contains(out.String(), "-ping-interval") {
+		t.Fatalf("-h: exit %d\n%s", code, out.String())
+	}
+}
