@@ -18,6 +18,7 @@ import * as connectionEffects from './state/connection/connection.effects';
 import { connectionFeature } from './state/connection/connection.reducer';
 import * as onlineEffects from './state/online/online.effects';
 import { onlineFeature } from './state/online/online.reducer';
+import { operatorFeature } from './state/operator/operator.reducer';
 import * as sessionEffects from './state/session/session.effects';
 import { sessionFeature } from './state/session/session.reducer';
 
@@ -34,6 +35,7 @@ export const appConfig: ApplicationConfig = {
       [sessionFeature.name]: sessionFeature.reducer,
       [onlineFeature.name]: onlineFeature.reducer,
       [connectionFeature.name]: connectionFeature.reducer,
+      [operatorFeature.name]: operatorFeature.reducer,
     }),
     provideEffects(sessionEffects, onlineEffects, connectionEffects),
     provideStoreDevtools({ maxAge: 50, logOnly: !isDevMode(), connectInZone: false }),

@@ -5,6 +5,7 @@ import { Store } from '@ngrx/store';
 import { Socket } from 'ngx-socket-io';
 import { FakeRawSocket, fakeWrappedSocket } from '../testing/fake-socket';
 import { alice, bob, carol } from '../testing/fixtures';
+import { statsPayload } from '../testing/stats';
 import { App } from './app';
 import { appConfig } from './app.config';
 import { TOKEN_KEY } from './core/token-storage';
@@ -168,7 +169,7 @@ describe('App (integration)', () => {
     expect(document.activeElement?.getAttribute('name')).toBe('username');
   });
 
-  it('sends a staff-less user away from /operator', async () => {
+  it('sends a staff-less user away from /operator, and shows it no operator link', async () => {
     const fixture = await boot('tok-3');
     const router = TestBed.inject(Router);
     const nav = router.navigateByUrl('/operator');
@@ -177,20 +178,69 @@ describe('App (integration)', () => {
     await nav;
     await fixture.whenStable();
     expect(router.url).toBe('/');
+    expect(el(fixture).querySelector('[data-testid="operator-page"]')).toBeNull();
+    expect(el(fixture).querySelector('[data-testid="operator-link"]')).toBeNull();
   });
 
-  it('shows the operator view to staff', async () => {
+  it('shows staff the operator view, reached from the header link, live from server-action:stats', async () => {
     const fixture = await boot('tok-4');
     const router = TestBed.inject(Router);
-    const nav = router.navigateByUrl('/operator');
+    const home = router.navigateByUrl('/');
     http.expectOne('/api/me/').flush({ ...alice, is_staff: true });
     http.expectOne('/api/users/online/').flush({ version: 1, count: 1, users: [alice] });
-    await nav;
+    await home;
+    raw.serverAccepts('sid-4');
     await fixture.whenStable();
-    raw.fire('server-action:stats', { sockets: 5 });
+    const root = el(fixture);
+
+    const link = root.querySelector<HTMLAnchorElement>('[data-testid="operator-link"]')!;
+    expect(link.getAttribute('href')).toBe('/operator');
+    link.click();
     await fixture.whenStable();
     expect(router.url).toBe('/operator');
-    expect(el(fixture).textContent).toContain('Operator view');
-    expect(el(fixture).querySelector('[data-testid="operator-stats"]')?.textContent).toContain('"sockets": 5');
+    expect(link.getAttribute('aria-current')).toBe('page');
+    expect(root.querySelector('[data-testid="operator-page"]')).not.toBeNull();
+    expect(root.querySelector('[data-testid="operator-empty"]')).not.toBeNull();
+
+    const t0 = 1_764_000_000_000;
+    raw.fire('server-action:stats', statsPayload({ at: t0, bound: 120, anonymous: 3, broadcasts: 4000, bytesIn: 10_000 }));
+    raw.fire('server-action:stats', statsPayload({ at: t0 + 1000, bound: 121, anonymous: 3, broadcasts: 4004, bytesIn: 22_500 }));
+    await fixture.whenStable();
+    const text = (id: string) => root.querySelector(`[data-testid="${id}"]`)?.textContent?.replace(/\s+/g, ' ').trim();
+    expect(root.querySelector('[data-testid="operator-empty"]')).toBeNull();
+    expect(root.querySelector('[data-testid="operator-page"]')!.getAttribute('data-updated-at')).toBe(String(t0 + 1000));
+    expect(text('stat-connections')).toContain('124');
+    expect(text('stat-connections')).toContain('121 bound · 3 anonymous');
+    expect(root.querySelector('[data-testid="stat-connections"]')!.getAttribute('data-value')).toBe('124');
+    expect(text('stat-users-online')).toContain('87');
+    expect(text('stat-pongs')).toContain('1,523');
+    expect(text('stat-broadcasts')).toContain('4.0');
+    expect(text('stat-bytes-in')).toContain('12.5kB/s');
+    expect(text('operator-status')).toBe('Live');
+    expect(text('operator-node-name')).toBe('node-a');
+    expect(root.querySelector('[data-testid="operator-chart"]')!.getAttribute('data-points')).toBe('2');
+    expect(root.querySelectorAll('[data-testid="operator-chart"] svg path.chart__line').length).toBe(2);
+    expect(root.querySelectorAll('[data-testid="operator-actors"] tbody tr').length).toBe(5);
+    // One node: no per-node cards.
+    expect(root.querySelectorAll('[data-testid="operator-node"]').length).toBe(0);
+
+    // Several nodes: a card per node, this one first and marked.
+    raw.fire(
+      'server-action:stats',
+      statsPayload({ at: t0 + 2000, nodes: [statsPayload({ node: 'node-c', at: t0 + 1900 }), statsPayload({ node: 'node-b', at: t0 + 1800 })] }),
+    );
+    await fixture.whenStable();
+    const cards = Array.from(root.querySelectorAll<HTMLElement>('[data-testid="operator-node"]'));
+    expect(cards.map((c) => c.dataset['node'])).toEqual(['node-a', 'node-b', 'node-c']);
+    expect(cards[0].querySelector('[data-testid="operator-node-self"]')).not.toBeNull();
+    expect(cards[1].querySelector('[data-testid="operator-node-self"]')).toBeNull();
+    expect(text('stat-connections')).toContain('Cluster 369');
+
+    // Logging out forgets the figures.
+    root.querySelector<HTMLButtonElement>('[data-testid="logout"]')!.click();
+    http.expectOne('/api/logout/').flush(null, { status: 204, statusText: 'No Content' });
+    await fixture.whenStable();
+    expect(router.url).toBe('/login');
+    expect((TestBed.inject(Store) as Store<any>).selectSignal((s: any) => s.operator.samples.length)()).toBe(0);
   });
 });

@@ -1,5 +1,5 @@
 import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
-import { RouterLink, RouterOutlet } from '@angular/router';
+import { RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
 import { Store } from '@ngrx/store';
 import { ConnectionBadge } from './shared/connection-badge';
 import { selectConnectionStatus } from './state/connection/connection.selectors';
@@ -9,7 +9,7 @@ import { selectIsStaff, selectSessionPending, selectUser } from './state/session
 /** The shell: top bar (product, connection, who is signed in, logout) and the routed page. */
 @Component({
   selector: 'app-root',
-  imports: [RouterOutlet, RouterLink, ConnectionBadge],
+  imports: [RouterOutlet, RouterLink, RouterLinkActive, ConnectionBadge],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <a class="skip-link" href="#main">Skip to content</a>
@@ -24,7 +24,14 @@ import { selectIsStaff, selectSessionPending, selectUser } from './state/session
           @if (user(); as u) {
             <nav class="account" aria-label="Account">
               @if (isStaff()) {
-                <a class="account__link" routerLink="/operator">Operator</a>
+                <a
+                  class="account__link"
+                  routerLink="/operator"
+                  routerLinkActive="account__link--active"
+                  ariaCurrentWhenActive="page"
+                  data-testid="operator-link"
+                  >Operator</a
+                >
               }
               <span class="account__who">
                 <span class="account__prefix">Signed in as</span>
