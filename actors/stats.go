@@ -37,7 +37,17 @@ const remoteStatsTTL = 5 * time.Second
 func (s *System) statsLoop(stop <-chan struct{}) {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
-	lastPongs, lastAt := s.stats.Pongs.Load(), s.now()
+	// pongs/s over the last few seconds: over one second it aliases with the sweep
+	// (a 1 s ping interval makes it swing between 0 and twice the rate).
+	type sample struct {
+		pongs uint64
+		at    time.Time
+	}
+	const rateWindow = 5
+	var window [rateWindow]sample
+	for i := range window {
+		window[i] = sample{s.stats.Pongs.Load(), s.now()}
+	}
 	for slot := 0; ; slot = (slot + 1) % highWaterWindow {
 		select {
 		case <-stop:
@@ -57,11 +67,11 @@ func (s *System) statsLoop(stop <-chan struct{}) {
 			p.Actors[k.String()] = ks.Live.Load()
 			p.MailboxHWM[k.String()] = ks.recent[slot].Load()
 		}
-		pongs := s.stats.Pongs.Load()
-		if el := now.Sub(lastAt).Seconds(); el > 0 {
-			p.PongsPerSec = float64(pongs-lastPongs) / el
+		oldest := window[slot%rateWindow]
+		window[slot%rateWindow] = sample{s.stats.Pongs.Load(), now}
+		if el := now.Sub(oldest.at).Seconds(); el > 0 {
+			p.PongsPerSec = float64(window[slot%rateWindow].pongs-oldest.pongs) / el
 		}
-		lastPongs, lastAt = pongs, now
 		if s.cfg.ExtraStats != nil {
 			p.Extra = maps.Clone(s.cfg.ExtraStats())
 		}
