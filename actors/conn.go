@@ -72,7 +72,7 @@ func (a *connActor) emit(ev *Event) {
 }
 
 func (a *connActor) onSweep(ctx actor.Context, m *SweepStarted) {
-	if !a.st.sweep(m.At, a.sys.cfg.PongTimeout) {
+	if !a.st.sweep(m.At, m.Seq, a.sys.cfg.PongTimeout) {
 		a.sys.stats.NoPongCloses.Add(1)
 		a.close(CloseNoPong)
 		ctx.Stop(ctx.Self())
@@ -88,7 +88,7 @@ func (a *connActor) onAction(ctx actor.Context, m *ActionReceived) {
 	now := a.sys.now()
 	act := m.Action
 	pong := act.Action == ActionPong && act.Problem == ""
-	if !a.st.allow(now, pong, a.sys.cfg.ActionRate, a.sys.cfg.ActionBurst) {
+	if !a.st.allow(now, pong, act.Seq, a.sys.cfg.ActionRate, a.sys.cfg.ActionBurst) {
 		a.sys.stats.RateLimited.Add(1)
 		if a.st.shouldNotifyLimit(now) {
 			a.fail(m.AckID, CodeRateLimited, "too many ng-action events")
@@ -101,7 +101,7 @@ func (a *connActor) onAction(ctx actor.Context, m *ActionReceived) {
 		a.fail(m.AckID, CodeBadRequest, act.Problem)
 		return
 	}
-	a.st.lastAlive = now
+	a.st.answered()
 	switch act.Action {
 	case ActionPong:
 		a.sys.stats.Pongs.Add(1)

@@ -10,12 +10,17 @@ type binding struct {
 	expires time.Time
 }
 
-// connState is one connection's data, free of actors: who it is bound to, when it last
-// answered, and its ng-action rate limit.
+// connState is one connection's data, free of actors: who it is bound to, whether it
+// answers the sweeps, and its ng-action rate limit.
 type connState struct {
-	bound     *binding
-	lastAlive time.Time
-	// owed counts sweeps not yet answered: a pong that answers one is always allowed.
+	bound *binding
+	// unansweredSince is when the oldest ping not yet answered by any ng-action was sent
+	// (zero: none). Liveness counts from the pings actually sent, so a server that
+	// falls behind its own sweep never blames its clients for it.
+	unansweredSince time.Time
+	// sweepSeq and answeredSeq: the last sweep sent, and the last one a pong named.
+	sweepSeq, answeredSeq uint64
+	// owed counts sweeps not yet answered by a pong without a seq (the original SPA's).
 	owed int
 	// token bucket for every other ng-action
 	tokens     float64
@@ -29,25 +34,39 @@ type connState struct {
 const maxOwed = 3
 
 func newConnState(now time.Time, burst float64) connState {
-	return connState{lastAlive: now, tokens: burst, refilledAt: now}
+	return connState{tokens: burst, refilledAt: now}
 }
 
-// sweep records a ping sent at now and reports whether the conn is still alive: it
-// must have answered within pongTimeout.
-func (s *connState) sweep(now time.Time, pongTimeout time.Duration) bool {
-	if now.Sub(s.lastAlive) > pongTimeout {
+// sweep records ping seq sent at now and reports whether the conn is still alive: no
+// ping it was sent went unanswered for longer than pongTimeout.
+func (s *connState) sweep(now time.Time, seq uint64, pongTimeout time.Duration) bool {
+	if !s.unansweredSince.IsZero() && now.Sub(s.unansweredSince) > pongTimeout {
 		return false
 	}
+	if s.unansweredSince.IsZero() {
+		s.unansweredSince = now
+	}
+	s.sweepSeq = seq
 	if s.owed < maxOwed {
 		s.owed++
 	}
 	return true
 }
 
-// allow decides whether one ng-action may proceed. Pongs that answer a sweep are always
-// allowed; the rest draw from a bucket of burst tokens refilled at rate per second.
-func (s *connState) allow(now time.Time, pong bool, rate, burst float64) bool {
-	if pong && s.owed > 0 {
+// answered records that the client answered: every ping sent so far counts as answered.
+func (s *connState) answered() { s.unansweredSince = time.Time{} }
+
+// allow decides whether one ng-action may proceed. A pong that answers a sweep is
+// always allowed: by its seq when it names one (the first pong naming each of the last
+// maxOwed sweeps), else by the count of sweeps owed. Everything else draws from a
+// bucket of burst tokens refilled at rate per second.
+func (s *connState) allow(now time.Time, pong bool, seq uint64, rate, burst float64) bool {
+	switch {
+	case pong && seq != 0 && seq > s.answeredSeq && seq <= s.sweepSeq && s.sweepSeq-seq < maxOwed:
+		s.answeredSeq = seq
+		s.owed = max(s.owed-1, 0)
+		return true
+	case pong && seq == 0 && s.owed > 0:
 		s.owed--
 		return true
 	}

@@ -2,6 +2,7 @@ package actors
 
 import (
 	"encoding/json"
+	"strconv"
 
 	"github.com/presenced/presenced/internal/jsonscan"
 )
@@ -11,6 +12,7 @@ import (
 type NgAction struct {
 	Action  string
 	Token   string // non-empty when the payload carried one
+	Seq     uint64 // the sweep a pong answers; 0 when absent, null or not a positive integer
 	Problem string // non-empty: a bad request, and why
 }
 
@@ -38,6 +40,8 @@ func DecodeNgAction(args []json.RawMessage) NgAction {
 				return
 			}
 			act.Token, tokenOK = jsonscan.Unquote(v)
+		case "seq":
+			act.Seq, _ = strconv.ParseUint(string(v), 10, 64)
 		}
 	})
 	switch {

@@ -10,7 +10,9 @@ func TestDecodeNgAction(t *testing.T) {
 		in   string
 		want NgAction
 	}{
-		{`{"action":"pong","socket_id":"abc","token":"eyJ.a.b","seq":4}`, NgAction{Action: "pong", Token: "eyJ.a.b"}},
+		{`{"action":"pong","socket_id":"abc","token":"eyJ.a.b","seq":4}`, NgAction{Action: "pong", Token: "eyJ.a.b", Seq: 4}},
+		{`{"action":"pong","seq":-1}`, NgAction{Action: "pong"}},
+		{`{"action":"pong","seq":"7"}`, NgAction{Action: "pong"}},
 		{`{"action":"pong","socket_id":"abc","token":null}`, NgAction{Action: "pong"}},
 		{`{"action":"pong"}`, NgAction{Action: "pong"}},
 		{`{"token":"t","action":"login"}`, NgAction{Action: "login", Token: "t"}},

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -20,14 +21,15 @@ type userRef struct {
 // routes binds to user actors (its children), drives the sweep, coalesces changes and
 // fans updates out to bound conns.
 type presenceActor struct {
-	sys       *System
-	st        *presenceState
-	users     map[int64]*userRef
-	byPID     map[string]int64 // user actor PID id → user id, for Terminated
-	flushing  bool
-	seq       uint64
-	stopSweep func()
-	observers []*actor.PID
+	sys          *System
+	st           *presenceState
+	users        map[int64]*userRef
+	byPID        map[string]int64 // user actor PID id → user id, for Terminated
+	flushing     bool
+	seq          uint64
+	stopSweep    func()
+	sweepPending atomic.Bool // a sweepDue is queued: the ticker skips ticks meanwhile
+	observers    []*actor.PID
 }
 
 func (a *presenceActor) Receive(ctx actor.Context) {
@@ -74,6 +76,7 @@ func (a *presenceActor) Receive(ctx actor.Context) {
 	case *actor.Terminated:
 		a.onTerminated(ctx, m)
 	case *sweepDue:
+		a.sweepPending.Store(false)
 		a.sweep(ctx)
 	case *flushDue:
 		a.flush(ctx)
@@ -101,7 +104,8 @@ func (a *presenceActor) Receive(ctx actor.Context) {
 
 func (a *presenceActor) onStarted(ctx actor.Context) {
 	a.sys.snapshot.Store(NewSnapshot(a.st.version, a.st.users()))
-	a.stopSweep = a.sys.every(a.sys.cfg.PingInterval, ctx.Self(), &sweepDue{})
+	a.sweepPending.Store(false) // after a restart the queued sweep may be gone
+	a.stopSweep = a.sys.every(a.sys.cfg.PingInterval, ctx.Self(), &sweepDue{}, &a.sweepPending)
 }
 
 // creditUntil is how long an HTTP login keeps a user online without sockets: two

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -68,15 +69,16 @@ type redisBridge struct {
 	cfg  RedisConfig
 	opts rueidis.ClientOption
 
-	cmd, sub   rueidis.Client
-	stopSub    context.CancelFunc
-	stopTick   func()
-	retry      time.Duration
-	local      map[int64]User // this node's online users: what a resync writes
-	pending    []*LocalPresenceChanged
-	flushing   bool
-	needSync   bool
-	downLogged bool
+	cmd, sub    rueidis.Client
+	stopSub     context.CancelFunc
+	stopTick    func()
+	tickPending atomic.Bool
+	retry       time.Duration
+	local       map[int64]User // this node's online users: what a resync writes
+	pending     []*LocalPresenceChanged
+	flushing    bool
+	needSync    bool
+	downLogged  bool
 }
 
 func (b *redisBridge) keys() []string {
@@ -99,6 +101,7 @@ func (b *redisBridge) Receive(ctx actor.Context) {
 	case *busSubscribed:
 		b.resync(ctx)
 	case *busTick:
+		b.tickPending.Store(false)
 		b.onTick(ctx)
 	case *LocalPresenceChanged:
 		b.onLocal(ctx, m)
@@ -159,7 +162,7 @@ func (b *redisBridge) onConnect(ctx actor.Context) {
 			b.sys.log.Warn("redis bridge: subscription ended", "err", err)
 		}
 	}()
-	b.stopTick = b.sys.every(b.cfg.LeaseEvery, self, &busTick{})
+	b.stopTick = b.sys.every(b.cfg.LeaseEvery, self, &busTick{}, &b.tickPending)
 }
 
 func (b *redisBridge) opCtx() (context.Context, context.CancelFunc) {

@@ -356,14 +356,18 @@ func (h atLeast) WithGroup(g string) slog.Handler { return atLeast{h.Handler.Wit
 
 // every sends msg to pid every d until the returned stop is called: the one ticker
 // goroutine behind an actor's periodic work (presence's sweep, the bridge's lease).
-func (s *System) every(d time.Duration, pid *actor.PID, msg any) (stop func()) {
+// pending, when the actor clears it on handling msg, keeps at most one msg queued: an
+// actor that falls behind skips ticks instead of piling them up.
+func (s *System) every(d time.Duration, pid *actor.PID, msg any, pending *atomic.Bool) (stop func()) {
 	t := time.NewTicker(d)
 	done := make(chan struct{})
 	go func() {
 		for {
 			select {
 			case <-t.C:
-				s.root.Send(pid, msg)
+				if pending == nil || pending.CompareAndSwap(false, true) {
+					s.root.Send(pid, msg)
+				}
 			case <-done:
 				return
 			}
