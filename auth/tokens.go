@@ -56,6 +56,7 @@ type Tokens struct {
 	parser  *jwt.Parser
 	revoked *revocations
 	store   RevocationStore
+	seen    *verifiedCache
 }
 
 // NewTokens builds Tokens and fills the revocation cache from store.
@@ -89,6 +90,7 @@ func NewTokens(ctx context.Context, cfg TokenConfig, store RevocationStore) (*To
 		),
 		revoked: newRevocations(),
 		store:   store,
+		seen:    newVerifiedCache(verifiedCacheSize),
 	}
 	if err := t.Reload(ctx); err != nil {
 		return nil, err
@@ -142,8 +144,27 @@ func (t *Tokens) Issue(userID int64) (string, Claims, error) {
 	return s, c, nil
 }
 
-// Verify checks signature, algorithm, issuer, expiry and revocation.
+// Verify checks signature, algorithm, issuer, expiry and revocation. A token verified
+// before is found in a small cache (every API call and socket bind of a session
+// presents the same one); expiry and revocation are still checked on every call.
 func (t *Tokens) Verify(token string) (Claims, error) {
+	if c, ok := t.seen.get(token); ok {
+		switch {
+		case !t.now().Before(c.ExpiresAt):
+			return Claims{}, ErrTokenExpired
+		case t.revoked.has(c.JTI):
+			return Claims{}, ErrTokenRevoked
+		}
+		return c, nil
+	}
+	c, err := t.verify(token)
+	if err == nil {
+		t.seen.put(token, c)
+	}
+	return c, err
+}
+
+func (t *Tokens) verify(token string) (Claims, error) {
 	var rc jwt.RegisteredClaims
 	_, err := t.parser.ParseWithClaims(token, &rc, t.key)
 	switch {

@@ -177,3 +177,42 @@ func BenchmarkVerify(b *testing.B) {
 		}
 	}
 }
+
+func TestVerifyCacheStillChecksExpiryAndRevocation(t *testing.T) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	tk := newTestTokens(t, func() time.Time { return now }, memRevocations{})
+	tok, c, _ := tk.Issue(3)
+	for i := 0; i < 3; i++ { // verified, then served from the cache
+		if _, err := tk.Verify(tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tk.Revoke(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tk.Verify(tok); !errors.Is(err, ErrTokenRevoked) {
+		t.Fatalf("cached token after revoke: %v", err)
+	}
+	tok2, _, _ := tk.Issue(3)
+	if _, err := tk.Verify(tok2); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(2 * time.Hour)
+	if _, err := tk.Verify(tok2); !errors.Is(err, ErrTokenExpired) {
+		t.Fatalf("cached token after expiry: %v", err)
+	}
+	// A forged variant of a cached token is not a cache hit.
+	if _, err := tk.Verify(tok2 + "x"); !errors.Is(err, ErrInvalidToken) {
+		t.Fatalf("forged: %v", err)
+	}
+}
+
+func TestVerifiedCacheIsBounded(t *testing.T) {
+	c := newVerifiedCache(10)
+	for i := 0; i < 100; i++ {
+		c.put(strings.Repeat("t", i+1), Claims{UserID: int64(i)})
+	}
+	if len(c.m) > 10 {
+		t.Fatalf("cache holds %d", len(c.m))
+	}
+}

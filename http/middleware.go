@@ -40,8 +40,9 @@ func validRequestID(s string) bool {
 	return true
 }
 
-// accessLog logs every request once it is answered. Socket.IO polling requests are
-// frequent and uninteresting, so they log at debug.
+// accessLog logs every request once it is answered: failures at info (5xx at error),
+// successes at debug — a log line is a write to stderr, which at thousands of
+// requests a second costs more than the request (-log-level debug shows them all).
 func (s *server) accessLog(c *fiber.Ctx) error {
 	start := time.Now()
 	id := c.Get(fiber.HeaderXRequestID)
@@ -60,10 +61,13 @@ func (s *server) accessLog(c *fiber.Ctx) error {
 		}
 		err = nil
 	}
-	level := slog.LevelInfo
 	path := c.Path()
-	if strings.HasPrefix(path, "/socket.io") || strings.HasPrefix(path, "/websocket") || path == "/metrics" || path == "/healthz" {
-		level = slog.LevelDebug
+	level := slog.LevelDebug
+	switch status := c.Response().StatusCode(); {
+	case status >= 500:
+		level = slog.LevelError
+	case status >= 400:
+		level = slog.LevelInfo
 	}
 	s.cfg.Logger.Log(c.UserContext(), level, "request",
 		"method", c.Method(), "path", path, "status", c.Response().StatusCode(),

@@ -72,7 +72,9 @@ func openStore(ctx context.Context, cfg *config, log *slog.Logger) (persistence.
 	if err != nil {
 		return nil, usagef("database %s: %v", redactDSN(cfg.DB), err)
 	}
-	return store, nil
+	// Every authenticated request and socket bind reads its user: keep them a few
+	// seconds (another node's writes show within that).
+	return persistence.CacheUsers(store, 5*time.Second, 100_000), nil
 }
 
 // jwtSecret is -jwt-secret, or the secret kept beside the SQLite file.
