@@ -57,12 +57,13 @@ func (s *connState) sweep(now time.Time, seq uint64, pongTimeout time.Duration) 
 func (s *connState) answered() { s.unansweredSince = time.Time{} }
 
 // allow decides whether one ng-action may proceed. A pong that answers a sweep is
-// always allowed: by its seq when it names one (the first pong naming each of the last
-// maxOwed sweeps), else by the count of sweeps owed. Everything else draws from a
+// always allowed: by its seq when it names one (seqs only move forward, so each sweep
+// sent buys at most one; a late answer to a sweep since superseded still counts), else
+// by the count of sweeps owed. Everything else draws from a
 // bucket of burst tokens refilled at rate per second.
 func (s *connState) allow(now time.Time, pong bool, seq uint64, rate, burst float64) bool {
 	switch {
-	case pong && seq != 0 && seq > s.answeredSeq && seq <= s.sweepSeq && s.sweepSeq-seq < maxOwed:
+	case pong && seq != 0 && seq > s.answeredSeq && seq <= s.sweepSeq:
 		s.answeredSeq = seq
 		s.owed = max(s.owed-1, 0)
 		return true

@@ -29,6 +29,7 @@ type presenceActor struct {
 	seq          uint64
 	stopSweep    func()
 	sweepPending atomic.Bool // a sweepDue is queued: the ticker skips ticks meanwhile
+	stopping     bool        // shutting down or restarting
 	observers    []*actor.PID
 }
 
@@ -87,10 +88,12 @@ func (a *presenceActor) Receive(ctx actor.Context) {
 			}
 		}
 	case *ShutdownRequested:
+		a.stopping = true
 		for _, c := range a.st.conns {
 			ctx.Send(c.pid, &CloseConn{Reason: m.Reason})
 		}
 	case *actor.Stopping, *actor.Restarting:
+		a.stopping = true // children stopping with us are not failures
 		// Restarting: Started will run again on this same value and start a new ticker.
 		if a.stopSweep != nil {
 			a.stopSweep()
@@ -104,6 +107,7 @@ func (a *presenceActor) Receive(ctx actor.Context) {
 
 func (a *presenceActor) onStarted(ctx actor.Context) {
 	a.sys.snapshot.Store(NewSnapshot(a.st.version, a.st.users()))
+	a.stopping = false
 	a.sweepPending.Store(false) // after a restart the queued sweep may be gone
 	a.stopSweep = a.sys.every(a.sys.cfg.PingInterval, ctx.Self(), &sweepDue{}, &a.sweepPending)
 }
@@ -178,7 +182,9 @@ func (a *presenceActor) onTerminated(ctx actor.Context, m *actor.Terminated) {
 	if ref == nil || !ref.pid.Equal(m.Who) {
 		return
 	}
-	a.sys.log.Error("user actor stopped after repeated failures", "user_id", id)
+	if !a.stopping {
+		a.sys.log.Error("user actor stopped after repeated failures", "user_id", id)
+	}
 	a.forgetUser(id, ref)
 	if u, ok := a.st.local[id]; ok {
 		a.setLocal(ctx, u, false, a.sys.now())

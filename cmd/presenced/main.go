@@ -141,8 +141,12 @@ func serve(ctx context.Context, stopSignals func(), cfg *config, log *slog.Logge
 	// The socket server needs the actor system and the actors' stats read the socket
 	// server's counters: the pointer closes that loop.
 	var sockets atomic.Pointer[ws.Server]
+	grace := cfg.OfflineGrace
+	if grace == 0 {
+		grace = -1 // -offline-grace 0: none (a zero in actors.Config means its default)
+	}
 	sys, err := actors.Start(actors.Config{
-		PingInterval: cfg.PingInterval, PongTimeout: cfg.PongTimeout, OfflineGrace: cfg.OfflineGrace,
+		PingInterval: cfg.PingInterval, PongTimeout: cfg.PongTimeout, OfflineGrace: grace,
 		Verifier: verifier{tokens}, Directory: directory{store}, Writer: presenceWriter{store},
 		Logger:     log.With("component", "actors"),
 		ExtraStats: func() map[string]any { return socketStats(sockets.Load()) },
