@@ -25,6 +25,7 @@ type sioConn struct {
 	pongPre []byte        // `["ng-action",{"action":"pong","socket_id":"…","token":"…","seq":`
 	ackID   int64         // the last ack id asked for (read loop only)
 	ready   chan error    // the CONNECT's outcome, once
+	engine  chan struct{} // closed when the Engine.IO open packet arrived
 	done    chan struct{} // closed when the read loop ends
 	closing atomic.Bool   // we are closing it: not an error
 
@@ -47,10 +48,12 @@ var (
 	pongTailUnsolicited = []byte(`0}]`)
 )
 
-// open dials, waits for the Engine.IO open packet, sends CONNECT with the
-// token and waits for the answer.
+// open dials and waits for the Engine.IO open packet. Until bind sends the
+// Socket.IO CONNECT the socket is no Socket.IO connection yet: the server's
+// sweeps do not reach it.
 func (c *sioConn) open(ctx context.Context) error {
 	c.ready = make(chan error, 1)
+	c.engine = make(chan struct{})
 	c.done = make(chan struct{})
 	c.closing.Store(false)
 	c.snapshotAt.Store(0)
@@ -64,6 +67,24 @@ func (c *sioConn) open(ctx context.Context) error {
 	c.ws = w
 	c.r.st.open.Add(1)
 	go c.readLoop()
+	select {
+	case <-c.engine:
+		return nil
+	case err := <-c.ready: // closed before the open packet
+		return err
+	case <-ctx.Done():
+		c.shut(false)
+		return ctx.Err()
+	}
+}
+
+// bind sends CONNECT with the token and waits for the answer.
+func (c *sioConn) bind(ctx context.Context) error {
+	auth := append([]byte(`{"token":`), ws.AppendJSONString(nil, c.token)...)
+	if err := c.ws.writeText(ws.AppendConnect(nil, append(auth, '}'))); err != nil {
+		c.writeFailed()
+		return err
+	}
 	select {
 	case err := <-c.ready:
 		return err
@@ -121,14 +142,13 @@ func (c *sioConn) readLoop() {
 		}
 		switch typ {
 		case ws.EngineOpen:
-			auth := append([]byte(`{"token":`), ws.AppendJSONString(nil, c.token)...)
-			if err := c.ws.writeText(ws.AppendConnect(nil, append(auth, '}'))); err != nil {
-				c.r.st.writeErrors.Add(1)
+			if !isDone(c.engine) {
+				close(c.engine)
 			}
 		case ws.EnginePing:
 			c.r.st.enginePings.Add(1)
 			if err := c.ws.writeText(framePongEngine); err != nil {
-				c.r.st.writeErrors.Add(1)
+				c.writeFailed()
 			}
 		case ws.EngineMessage:
 			c.onSocketPacket(data, scratch[:0], tail[:0])
@@ -210,7 +230,7 @@ func (c *sioConn) onPing(arg []byte, tail []byte) {
 		head = strconv.AppendInt(append(hb[:0], frameEvent...), c.ackID, 10)
 	}
 	if err := c.ws.writeText3(head, c.pongPre, tail); err != nil {
-		c.r.st.writeErrors.Add(1)
+		c.writeFailed()
 		return
 	}
 	c.r.st.pongs.Add(1)
@@ -242,13 +262,20 @@ func (c *sioConn) onUpdate(arg []byte) {
 	})
 }
 
+// writeFailed counts a failed write, unless we are closing the socket.
+func (c *sioConn) writeFailed() {
+	if !c.closing.Load() {
+		c.r.st.writeErrors.Add(1)
+	}
+}
+
 // sendUnsolicited sends a pong that answers no ping (hammer mode).
 func (c *sioConn) sendUnsolicited() bool {
 	if c.pongPre == nil || c.closing.Load() {
 		return false
 	}
 	if err := c.ws.writeText3(frameEvent, c.pongPre, pongTailUnsolicited); err != nil {
-		c.r.st.writeErrors.Add(1)
+		c.writeFailed()
 		return false
 	}
 	c.r.st.hammer.Add(1)

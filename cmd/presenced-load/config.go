@@ -32,6 +32,7 @@ type config struct {
 	Users    int // users the connections are spread over (seed: users to register)
 	Probes   int // seed: single-socket users for tab-close; sockets: how many to close
 	Login    bool
+	Preopen  bool
 	Inflight int
 
 	ConnectTimeout time.Duration
@@ -57,6 +58,7 @@ type config struct {
 	JSON     bool
 	Progress time.Duration
 	CPUProf  string // this process's CPU profile
+	Mark     string // file created when the window opens
 
 	host string // host:port of URL
 }
@@ -73,6 +75,7 @@ func newFlagSet(c *config, out io.Writer) *flag.FlagSet {
 	fs.IntVar(&c.Users, "users", 0, "users the connections are spread over (default all in the seed file); seed: users to register (default 200)")
 	fs.IntVar(&c.Probes, "probes", 0, "seed: extra single-socket users to register; sockets: probe sockets closed one by one during the window (tab-close latency)")
 	fs.BoolVar(&c.Login, "login", false, "get each connection's token by an HTTP login first (connect storm: logins + binds)")
+	fs.BoolVar(&c.Preopen, "preopen", false, "open every websocket first, then send the CONNECTs (binds): the sweep's load does not slow the handshakes")
 	fs.IntVar(&c.Inflight, "inflight", 100, "connections (or logins) in flight at once")
 	fs.DurationVar(&c.ConnectTimeout, "connect-timeout", 120*time.Second, "bound on the connect phase")
 	fs.DurationVar(&c.SettleTimeout, "settle-timeout", 30*time.Second, "bound on waiting for every socket's first update")
@@ -93,6 +96,7 @@ func newFlagSet(c *config, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.GetPath, "get-path", "/api/me/", "http mode: the authenticated GET")
 	fs.BoolVar(&c.JSON, "json", false, "print the summary as JSON on stdout")
 	fs.DurationVar(&c.Progress, "progress", time.Second, "progress line period on stderr (0: none)")
+	fs.StringVar(&c.Mark, "mark", "", "create this file when the measurement window opens (lets a profiler start then)")
 	fs.StringVar(&c.CPUProf, "cpuprofile", "", "write this load generator's CPU profile to the file")
 	fs.Usage = func() {
 		fmt.Fprintf(out, "Usage: presenced-load [flags]\n\n"+

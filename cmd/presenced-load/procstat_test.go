@@ -18,9 +18,9 @@ func TestParseProcStatCPU(t *testing.T) {
 }
 
 func TestParseMachineBusy(t *testing.T) {
-	stat := []byte("cpu  100 5 50 1000 20 1 4 0 0 0\ncpu0 50 2 25 500 10 0 2 0 0 0\n")
+	stat := []byte("cpu  100 5 50 1000 20 1 4 3 0 0\ncpu0 50 2 25 500 10 0 2 0 0 0\n")
 	got, err := parseMachineBusy(stat)
-	if err != nil || got != 1600*time.Millisecond { // 100+5+50+1+4+0 ticks
+	if err != nil || got != 1580*time.Millisecond { // user 100 + nice 5 + system 50 + steal 3 ticks
 		t.Fatalf("got %v, %v; want 1.6s", got, err)
 	}
 }
@@ -29,6 +29,12 @@ func TestStatusField(t *testing.T) {
 	st := []byte("Name:\tx\nVmPeak:\t  9000 kB\nVmRSS:\t  4321 kB\n")
 	if v, err := statusField(st, "VmRSS:"); err != nil || v != 4321 {
 		t.Fatalf("VmRSS = %d, %v", v, err)
+	}
+}
+
+func TestKernelThreadsCPU(t *testing.T) {
+	if kernelThreadsCPU() < 0 {
+		t.Fatal("negative")
 	}
 }
 

@@ -48,26 +48,28 @@ type connectReport struct {
 }
 
 type windowReport struct {
-	Seconds                float64        `json:"seconds"`
-	PingsPerSec            float64        `json:"pings_per_s"`
-	PongsPerSec            float64        `json:"pongs_per_s"` // answers to pings, sent
-	ServerPongsPerSec      float64        `json:"server_pongs_per_s,omitempty"`
-	HammerPerSec           float64        `json:"hammer_per_s,omitempty"`
-	UpdatesPerSec          float64        `json:"updates_per_s"`
-	RateLimited            uint64         `json:"rate_limited"`
-	AnswersAcked           uint64         `json:"answers_acked,omitempty"`   // -ack-pongs: answers the server accepted
-	AnswersLimited         uint64         `json:"answers_limited,omitempty"` // -ack-pongs: answers it rate-limited
-	Closed                 uint64         `json:"closed_by_server"`
-	Fanout                 latencySummary `json:"fanout"`
-	TabClose               latencySummary `json:"tab_close"`
-	TabCloseTimeouts       uint64         `json:"tab_close_timeouts,omitempty"`
-	ServerCPUSeconds       float64        `json:"server_cpu_s"`
-	ServerCores            float64        `json:"server_cores"`
-	ServerCPUMicrosPerPong float64        `json:"server_cpu_us_per_pong,omitempty"`
-	ServerGoroutines       int            `json:"server_goroutines,omitempty"`
-	ServerFramesPerWrite   float64        `json:"server_frames_per_write,omitempty"`
-	SelfCores              float64        `json:"self_cores"`
-	OthersCores            float64        `json:"others_cores"` // CPU used by everything else: the noise
+	Seconds                float64            `json:"seconds"`
+	PingsPerSec            float64            `json:"pings_per_s"`
+	PongsPerSec            float64            `json:"pongs_per_s"` // answers to pings, sent
+	ServerPongsPerSec      float64            `json:"server_pongs_per_s,omitempty"`
+	HammerPerSec           float64            `json:"hammer_per_s,omitempty"`
+	UpdatesPerSec          float64            `json:"updates_per_s"`
+	RateLimited            uint64             `json:"rate_limited"`
+	AnswersAcked           uint64             `json:"answers_acked,omitempty"`   // -ack-pongs: answers the server accepted
+	AnswersLimited         uint64             `json:"answers_limited,omitempty"` // -ack-pongs: answers it rate-limited
+	Closed                 uint64             `json:"closed_by_server"`
+	Fanout                 latencySummary     `json:"fanout"`
+	TabClose               latencySummary     `json:"tab_close"`
+	TabCloseTimeouts       uint64             `json:"tab_close_timeouts,omitempty"`
+	ServerCPUSeconds       float64            `json:"server_cpu_s"`
+	ServerCores            float64            `json:"server_cores"`
+	ServerCPUMicrosPerPong float64            `json:"server_cpu_us_per_pong,omitempty"`
+	ServerGoroutines       int                `json:"server_goroutines,omitempty"`
+	ServerFramesPerWrite   float64            `json:"server_frames_per_write,omitempty"`
+	ServerMemory           map[string]float64 `json:"server_memory,omitempty"` // Go runtime gauges from /metrics at the window's end
+	SelfCores              float64            `json:"self_cores"`
+	OthersCores            float64            `json:"others_cores"` // CPU used by other processes: the noise
+	KernelCores            float64            `json:"kernel_thread_cores"`
 }
 
 type syscallReport struct {
@@ -124,7 +126,7 @@ func (r *report) writeText(w io.Writer) {
 		}
 		p("  server       %.2f cores, %.2f µs CPU per pong, %d goroutines, %.2f frames per write",
 			w.ServerCores, w.ServerCPUMicrosPerPong, w.ServerGoroutines, w.ServerFramesPerWrite)
-		p("  machine      load generator %.2f cores, others %.2f cores", w.SelfCores, w.OthersCores)
+		p("  machine      load generator %.2f cores, kernel threads %.2f, others %.2f cores", w.SelfCores, w.KernelCores, w.OthersCores)
 	}
 	if r.ServerRSSKB > 0 || r.ServerRSSConnectedKB > 0 {
 		p("  server RSS   base %d KB, settled %d KB, end %d KB = %.1f KB per connection",

@@ -54,7 +54,7 @@ func newRunner(cfg *config, seed *seedFile, log io.Writer) (*runner, error) {
 	}
 	r.expectCount = cfg.ExpectCount
 	if r.expectCount == 0 {
-		r.expectCount = min(cfg.N, len(users)) + cfg.Probes
+		r.expectCount = min(cfg.N, len(users)) // every observer's user online
 	}
 	for i := range cfg.N {
 		u := &users[i%len(users)]
@@ -72,19 +72,32 @@ func (r *runner) dialerFor(idx int) *net.Dialer {
 	return r.dialers[min(idx/r.cfg.PerSrc, len(r.dialers)-1)]
 }
 
-// openOne connects c, logging in first in storm mode.
-func (r *runner) openOne(ctx context.Context, c *sioConn) error {
+// openOne opens c's websocket (step "open") or binds an open one (step
+// "bind"), or does both, logging in first in storm mode (step "both").
+func (r *runner) openOne(ctx context.Context, c *sioConn, step string) error {
 	t0 := time.Now()
-	if r.cfg.Login {
-		tok, err := r.api.login(ctx, c.user.Username, c.user.Password)
-		if err != nil {
-			r.st.loginErrors.Add(1)
+	if step != "bind" {
+		// Probes keep their seeded tokens: an HTTP login would keep their user
+		// online for two sweeps after the tab closes (login credit).
+		if r.cfg.Login && !c.probe {
+			tok, err := r.api.login(ctx, c.user.Username, c.user.Password)
+			if err != nil {
+				r.st.loginErrors.Add(1)
+				return err
+			}
+			c.token = tok
+		}
+		if err := c.open(ctx); err != nil {
+			r.st.connectErrors.Add(1)
 			return err
 		}
-		c.token = tok
+		if step == "open" {
+			return nil
+		}
+	} else if c.ws == nil || isDone(c.done) {
+		return errClosedEarly
 	}
-	err := c.open(ctx)
-	if err != nil {
+	if err := c.bind(ctx); err != nil {
 		if err != errRefused {
 			r.st.connectErrors.Add(1)
 		}
@@ -95,28 +108,37 @@ func (r *runner) openOne(ctx context.Context, c *sioConn) error {
 	return nil
 }
 
-// connectAll opens list with -inflight at a time and returns when all have
-// an answer (or the phase's bound passed).
+// connectAll connects list with -inflight at a time and returns when all
+// have an answer (or the phase's bound passed). With -preopen every
+// websocket is opened first and the CONNECTs follow: the sockets then bind
+// without the sweep's load growing under the websocket handshakes.
 func (r *runner) connectAll(ctx context.Context, list []*sioConn) {
-	jobs := make(chan *sioConn)
-	var wg sync.WaitGroup
-	for range min(r.cfg.Inflight, len(list)) {
-		wg.Go(func() {
-			for c := range jobs {
-				cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-				_ = r.openOne(cctx, c)
-				cancel()
-			}
-		})
+	steps := []string{"both"}
+	if r.cfg.Preopen && !r.cfg.Login {
+		steps = []string{"open", "bind"}
 	}
-	for _, c := range list {
-		select {
-		case jobs <- c:
-		case <-ctx.Done():
+	for _, step := range steps {
+		r.phase.Store("connect:" + step)
+		jobs := make(chan *sioConn)
+		var wg sync.WaitGroup
+		for range min(r.cfg.Inflight, len(list)) {
+			wg.Go(func() {
+				for c := range jobs {
+					cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+					_ = r.openOne(cctx, c, step)
+					cancel()
+				}
+			})
 		}
+		for _, c := range list {
+			select {
+			case jobs <- c:
+			case <-ctx.Done():
+			}
+		}
+		close(jobs)
+		wg.Wait()
 	}
-	close(jobs)
-	wg.Wait()
 }
 
 // settled reports whether every open observer and probe has its first
@@ -171,7 +193,6 @@ func (r *runner) run(ctx context.Context) (*report, error) {
 	rep.ServerRSSBaseKB = base.rssKB
 
 	// Connect: observers, then probes.
-	r.phase.Store("connect")
 	cctx, cancel := context.WithTimeout(ctx, cfg.ConnectTimeout)
 	t0 := time.Now()
 	r.connectAll(cctx, r.conns)
@@ -253,10 +274,14 @@ func (r *runner) measure(ctx context.Context, rep *report) {
 	r.phase.Store("window")
 	r.fanout.Reset()
 	metricsNames := []string{"presenced_pongs_total", "go_goroutines", "presenced_socketio_write_calls_total",
-		`presenced_socketio_frames_total{direction="out"}`}
+		`presenced_socketio_frames_total{direction="out"}`, "go_memstats_stack_inuse_bytes", "go_memstats_heap_inuse_bytes",
+		"go_memstats_heap_sys_bytes"}
 	m0 := r.api.metrics(ctx, metricsNames...)
 	s0, c0 := sampleCPU(cfg.PID), r.st.snap()
 	r.measuring.Store(true)
+	if cfg.Mark != "" {
+		_ = os.WriteFile(cfg.Mark, []byte(time.Now().Format(time.RFC3339Nano)+"\n"), 0o644)
+	}
 	if cfg.Churn > 0 {
 		bg.Go(func() { r.churn(wctx) })
 	}
@@ -287,9 +312,18 @@ func (r *runner) measure(ctx context.Context, rep *report) {
 	w.ServerCores = w.ServerCPUSeconds / win
 	w.SelfCores = (s1.self - s0.self).Seconds() / win
 	w.OthersCores = othersCores(s0, s1)
+	w.KernelCores = kernelCores(s0, s1)
 	if v0, ok := m0["presenced_pongs_total"]; ok {
 		if v1, ok := m1["presenced_pongs_total"]; ok {
 			w.ServerPongsPerSec = (v1 - v0) / win
+		}
+	}
+	for _, k := range []string{"go_memstats_stack_inuse_bytes", "go_memstats_heap_inuse_bytes", "go_memstats_heap_sys_bytes"} {
+		if v, ok := m1[k]; ok {
+			if w.ServerMemory == nil {
+				w.ServerMemory = map[string]float64{}
+			}
+			w.ServerMemory[k] = v
 		}
 	}
 	if g, ok := m1["go_goroutines"]; ok {
@@ -318,7 +352,8 @@ func (r *runner) measure(ctx context.Context, rep *report) {
 }
 
 // tabCloses closes the probes one by one, spread over the window, and times
-// how long until every observer saw the probe's user in left.
+// how long until every observer saw the probe's user in left (each waits at
+// most 3 s; the window stretches when they take longer than their share).
 func (r *runner) tabCloses(ctx context.Context, window time.Duration) {
 	gap := window / time.Duration(len(r.probes)+1)
 	for i, p := range r.probes {
@@ -339,7 +374,7 @@ func (r *runner) tabCloses(ctx context.Context, window time.Duration) {
 		r.watch.Store(w)
 		t0 := time.Now()
 		p.shut(true)
-		deadline := t0.Add(min(gap, 5*time.Second))
+		deadline := t0.Add(3 * time.Second)
 		for w.doneAt.Load() == 0 && time.Now().Before(deadline) && ctx.Err() == nil {
 			time.Sleep(time.Millisecond)
 		}
