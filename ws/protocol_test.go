@@ -222,3 +222,43 @@ func TestWriteFramesVectored(t *testing.T) {
 		t.Fatalf("stats %+v", st)
 	}
 }
+
+// TestDirectWritesUnderBackpressure: small frames are written from the
+// caller's goroutine while the socket takes them; once the client stops
+// reading, the tail of a partial write and everything after it must reach the
+// client intact and in order through the writer.
+func TestDirectWritesUnderBackpressure(t *testing.T) {
+	cfg := testConfig()
+	cfg.OutboundQueue = 1 << 16
+	cfg.PingInterval, cfg.PingTimeout = time.Minute, time.Minute
+	e := startServer(t, cfg)
+	w, _ := e.openWS()
+	defer w.close()
+	w.read() // welcome
+	pad := strings.Repeat("x", 3000)
+	const n = 4000 // ≈ 12 MB: more than loopback's socket buffers hold
+	before := e.srv.Stats()
+	e.h.each(func(c *Conn) {
+		for i := range n {
+			if !c.Emit("seq", mustJSON(i), mustJSON(pad)) {
+				t.Fatalf("frame %d refused", i)
+			}
+		}
+	})
+	for i := range n {
+		want := `42["seq",` + string(mustJSON(i)) + `,"` + pad + `"]`
+		if m := w.read(); m != want {
+			t.Fatalf("frame %d: %d bytes %.40q…", i, len(m), m)
+		}
+	}
+	st := e.srv.Stats()
+	if got := st.FramesOut - before.FramesOut; got != n {
+		t.Fatalf("frames out %d, want %d", got, n)
+	}
+	// The writer took over (its batches share writes): the backpressure path ran.
+	if calls := st.WriteCalls - before.WriteCalls; calls >= n {
+		t.Fatalf("%d writes for %d frames: the socket never pushed back", calls, n)
+	} else {
+		t.Logf("%d frames in %d writes", n, calls)
+	}
+}

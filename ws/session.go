@@ -147,8 +147,32 @@ func (s *session) push(frame []byte, from *Conn) bool {
 		s.slowConsumer(n)
 		return false
 	}
+	if q == &s.q && len(s.q) == 0 {
+		if w := s.ws; w != nil && w.rc != nil && !w.writing && w.rest == nil && len(frame) <= wsInlineMax {
+			return s.writeDirectLocked(w, frame)
+		}
+	}
 	*q = append(*q, frame)
 	if q == &s.q {
+		s.kickLocked()
+	}
+	s.mu.Unlock()
+	return true
+}
+
+// writeDirectLocked writes a frame to an idle websocket from the caller's
+// goroutine instead of starting a writer for it: a sweep's pings and the acks
+// of pongs leave in one loop, without a goroutine per write. What the socket
+// does not take at once goes to the writer. It unlocks s.mu.
+func (s *session) writeDirectLocked(w *wsTransport, frame []byte) bool {
+	rest, err := w.tryWrite(frame, s.srv)
+	if err != nil {
+		s.mu.Unlock()
+		s.close(writeErrReason(err), false)
+		return false
+	}
+	if rest != nil {
+		w.rest = rest
 		s.kickLocked()
 	}
 	s.mu.Unlock()

@@ -8,6 +8,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	fws "github.com/fasthttp/websocket"
@@ -26,11 +27,14 @@ import (
 // file's write lock keeps calls from interleaving.
 type wsTransport struct {
 	c         *websocket.Conn
-	raw       net.Conn // the TCP connection under fasthttp's hijack wrapper
-	vectored  bool     // raw is a *net.TCPConn: net.Buffers is one atomic writev
+	raw       net.Conn        // the TCP connection under fasthttp's hijack wrapper
+	rc        syscall.RawConn // raw's descriptor for writes that must not wait; nil when unavailable
+	vectored  bool            // raw is a *net.TCPConn: net.Buffers is one atomic writev
 	wg        sync.WaitGroup
-	writing   bool   // a writer goroutine runs; guarded by session.mu
-	run       func() // the writer, built once: `go w.run()` then allocates nothing
+	writing   bool        // a writer goroutine runs; guarded by session.mu
+	rest      []byte      // the unwritten tail of a direct write, for the writer; guarded by session.mu
+	try       directWrite // guarded by session.mu
+	run       func()      // the writer, built once: `go w.run()` then allocates nothing
 	closeSent atomic.Bool
 }
 
@@ -41,6 +45,12 @@ func newWSTransport(c *websocket.Conn) *wsTransport {
 	}
 	_, vectored := raw.(*net.TCPConn)
 	w := &wsTransport{c: c, raw: raw, vectored: vectored}
+	if sc, ok := raw.(syscall.Conn); ok {
+		if rc, err := sc.SyscallConn(); err == nil {
+			w.rc = rc
+			w.try.write = w.try.run
+		}
+	}
 	c.SetCloseHandler(w.onCloseFrame)
 	return w
 }
@@ -168,6 +178,61 @@ func (w *wsTransport) writeVectored(frames [][]byte, buf []byte) ([]byte, error)
 	return buf, err
 }
 
+// writeRest writes the tail of a direct write that the socket did not take.
+func (w *wsTransport) writeRest(rest []byte, srv *Server) error {
+	_ = w.raw.SetWriteDeadline(time.Now().Add(srv.cfg.WriteTimeout))
+	_, err := w.raw.Write(rest)
+	srv.stats.writeCalls.Add(1)
+	return err
+}
+
+// tryWrite writes one small frame with a single non-blocking write(2), in the
+// caller's goroutine: as much as the socket's send buffer takes now, never
+// waiting for more. It returns the unwritten tail (nil when it all went out),
+// which the caller must hand to the writer before anything else. Called with
+// session.mu held, while no writer runs and nothing is queued, so frames keep
+// their order; the descriptor's write lock keeps it apart from control
+// frames written by the reader.
+func (w *wsTransport) tryWrite(frame []byte, srv *Server) (rest []byte, err error) {
+	bp := writeBufPool.Get().(*[]byte)
+	buf := appendWSHeader((*bp)[:0], wsOpText, len(frame))
+	buf = append(buf, frame...)
+	w.try.buf = buf
+	err = w.rc.Write(w.try.write)
+	n, werr := max(w.try.n, 0), w.try.err
+	w.try = directWrite{write: w.try.write}
+	if err == nil && werr != nil && werr != syscall.EAGAIN {
+		err = werr
+	}
+	if err == nil && n < len(buf) {
+		rest = append([]byte(nil), buf[n:]...)
+	}
+	*bp = buf[:0]
+	writeBufPool.Put(bp)
+	srv.stats.writeCalls.Add(1)
+	srv.stats.framesOut.Add(1)
+	srv.stats.bytesOut.Add(uint64(len(buf)))
+	return rest, err
+}
+
+// directWrite is tryWrite's one write(2), kept in the transport so that
+// handing it to RawConn.Write allocates nothing. Guarded by session.mu.
+type directWrite struct {
+	buf   []byte
+	n     int
+	err   error
+	write func(fd uintptr) bool // bound once to this struct's fields
+}
+
+func (d *directWrite) run(fd uintptr) bool {
+	for {
+		d.n, d.err = syscall.Write(int(fd), d.buf)
+		if d.err != syscall.EINTR {
+			return true // EAGAIN included: the writer waits, not the caller
+		}
+	}
+}
+
 func writeErrReason(err error) CloseReason {
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		return WriteTimeout
@@ -195,8 +260,11 @@ func (s *session) writeLoop(w *wsTransport) {
 			s.mu.Unlock()
 			return
 		}
-		if len(s.q) == 0 {
+		if len(s.q) == 0 && w.rest == nil {
 			w.writing = false
+			// Direct writes never wait, and the poller refuses any write once a
+			// deadline has passed: leave none behind.
+			_ = w.raw.SetWriteDeadline(time.Time{})
 			closing := s.state == stateClosing
 			if closing {
 				s.state = stateClosed
@@ -206,6 +274,19 @@ func (s *session) writeLoop(w *wsTransport) {
 				w.closeGracefully(s.srv.cfg.WriteTimeout)
 			}
 			return
+		}
+		if rest := w.rest; rest != nil {
+			// The tail of a direct write goes before anything queued after it.
+			w.rest = nil
+			s.mu.Unlock()
+			if err := w.writeRest(rest, s.srv); err != nil {
+				s.close(writeErrReason(err), false)
+				s.mu.Lock()
+				w.writing = false
+				s.mu.Unlock()
+				return
+			}
+			continue
 		}
 		batch := s.q
 		s.q, s.spare = s.spare, nil

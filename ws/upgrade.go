@@ -56,6 +56,7 @@ func (s *session) probeUpgrade(w *wsTransport) error {
 	if err := w.writeFrames([][]byte{framePong}, s.srv); err != nil {
 		return err
 	}
+	_ = w.raw.SetWriteDeadline(time.Time{}) // see writeLoop: direct writes need none left
 	s.mu.Lock()
 	if s.probe != w || s.state == stateClosed {
 		s.mu.Unlock()
