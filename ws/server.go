@@ -47,8 +47,8 @@ func NewServer(cfg Config, h Handler) *Server {
 	}
 	srv.upgrade = websocket.New(srv.serveWS, websocket.Config{
 		Origins:         []string{"*"}, // checked before, per Config.AllowedOrigins
-		ReadBufferSize:  512,           // fasthttp's 4 KB reader sits under it anyway
-		WriteBufferPool: &sync.Pool{},  // we never write through the library's buffer
+		ReadBufferSize:  64,            // the library only answers the handshake: wsReader reads frames
+		WriteBufferPool: &sync.Pool{},  // and the writer writes them
 		RecoverHandler:  srv.recoverWS,
 	})
 	go srv.heartbeat()
@@ -63,8 +63,12 @@ func (srv *Server) recoverWS(*websocket.Conn) {
 }
 
 // Mount serves Socket.IO at path (with and without a trailing slash), e.g.
-// Mount(app, "/socket.io/").
-func (srv *Server) Mount(r fiber.Router, path string) {
+// Mount(app, "/socket.io/"). It makes app's fasthttp server leave hijacked
+// connections open when their handler returns: a websocket outlives the
+// upgrade handler (see serveWS), and the Server closes it itself.
+func (srv *Server) Mount(app *fiber.App, path string) {
+	app.Server().KeepHijackedConns = true
+	r := app
 	p := "/" + strings.Trim(path, "/")
 	r.All(p, srv.serve)
 	if p != "/" {

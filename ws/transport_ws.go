@@ -11,47 +11,48 @@ import (
 	"syscall"
 	"time"
 
-	fws "github.com/fasthttp/websocket"
 	"github.com/gofiber/contrib/websocket"
 )
 
 // wsTransport is one websocket: the main transport of a session or a probe.
 //
-// Reading goes through fasthttp/websocket (framing, unmasking, read limit,
-// control frames). Writing does not: the library writes one message per
-// syscall, so the writer frames server messages itself (they are unmasked, a
-// header is 2–10 bytes) and writes a whole batch with one write — or one
-// writev when a large shared frame is referenced instead of copied. That is
-// safe next to the library's own control-frame writes (close replies, ping
-// replies) because every write call carries whole frames and the kernel
-// file's write lock keeps calls from interleaving.
+// contrib/websocket (over fasthttp/websocket) does the upgrade; after it the
+// session runs on the raw TCP connection (fasthttp keeps hijacked
+// connections open, see Mount): wsReader reads the client's frames, and the
+// writer frames server messages itself (they are unmasked, a header is 2–10
+// bytes) and writes a whole batch with one write — or one writev when a large
+// shared frame is referenced instead of copied. Control frames (close and
+// pong answers) are written whole by single write calls; the descriptor's
+// write lock keeps calls from interleaving.
 type wsTransport struct {
-	c         *websocket.Conn
 	raw       net.Conn        // the TCP connection under fasthttp's hijack wrapper
 	rc        syscall.RawConn // raw's descriptor for writes that must not wait; nil when unavailable
+	rd        *wsReader       // used by the reader goroutine only
 	vectored  bool            // raw is a *net.TCPConn: net.Buffers is one atomic writev
 	wg        sync.WaitGroup
 	writing   bool        // a writer goroutine runs; guarded by session.mu
+	run       func()      // the writer, built once: `go w.run()` then allocates nothing
 	rest      []byte      // the unwritten tail of a direct write, for the writer; guarded by session.mu
 	try       directWrite // guarded by session.mu
-	run       func()      // the writer, built once: `go w.run()` then allocates nothing
 	closeSent atomic.Bool
 }
 
-func newWSTransport(c *websocket.Conn) *wsTransport {
+// newWSTransport takes the connection out of contrib's Conn, which must not
+// be used afterwards (it goes back to its pool when the handler returns).
+func newWSTransport(c *websocket.Conn, limit int) *wsTransport {
 	raw := c.NetConn()
 	if u, ok := raw.(interface{ UnsafeConn() net.Conn }); ok {
 		raw = u.UnsafeConn()
 	}
 	_, vectored := raw.(*net.TCPConn)
-	w := &wsTransport{c: c, raw: raw, vectored: vectored}
+	w := &wsTransport{raw: raw, vectored: vectored}
 	if sc, ok := raw.(syscall.Conn); ok {
 		if rc, err := sc.SyscallConn(); err == nil {
 			w.rc = rc
 			w.try.write = w.try.run
 		}
 	}
-	c.SetCloseHandler(w.onCloseFrame)
+	w.rd = newWSReader(raw, w.rc, limit, w)
 	return w
 }
 
@@ -64,13 +65,30 @@ func (w *wsTransport) abort() {
 // onCloseFrame answers the client's close frame (from the reader goroutine),
 // unless we sent ours first.
 func (w *wsTransport) onCloseFrame(code int, _ string) error {
-	if !w.closeSent.Swap(true) {
-		payload := websocket.FormatCloseMessage(code, "")
-		frame := appendWSHeader(make([]byte, 0, 4+len(payload)), wsOpClose, len(payload))
-		_ = w.raw.SetWriteDeadline(time.Now().Add(time.Second))
-		_, _ = w.raw.Write(append(frame, payload...))
+	if code == 1005 {
+		w.sendCloseFrame(nil) // no status received: an empty close answers it
+	} else {
+		w.sendClose(code)
 	}
 	return nil
+}
+
+// sendClose sends a close frame with code unless one was sent already.
+func (w *wsTransport) sendClose(code int) {
+	w.sendCloseFrame(binary.BigEndian.AppendUint16(nil, uint16(code)))
+}
+
+func (w *wsTransport) sendCloseFrame(payload []byte) {
+	if !w.closeSent.Swap(true) {
+		w.writeControl(wsOpClose, payload)
+	}
+}
+
+// writeControl writes one control frame (payload ≤ 125 bytes) with one write.
+func (w *wsTransport) writeControl(op byte, payload []byte) {
+	frame := appendWSHeader(make([]byte, 0, 2+len(payload)), op, len(payload))
+	_ = w.raw.SetWriteDeadline(time.Now().Add(time.Second))
+	_, _ = w.raw.Write(append(frame, payload...))
 }
 
 // closeGracefully sends a normal-closure frame and gives the client a short
@@ -312,20 +330,15 @@ const readPooledMax = 64 << 10
 // readLoop reads the session's websocket until it fails or closes.
 func (s *session) readLoop(w *wsTransport) {
 	for {
-		mt, r, err := w.c.NextReader()
+		bin, bp, err := w.rd.next()
 		if err != nil {
 			s.readFailed(err)
 			return
 		}
-		bp := readBufPool.Get().(*[]byte)
-		b, err := readAll(r, (*bp)[:0])
-		if err != nil {
-			s.readFailed(err)
-			return
-		}
+		b := *bp
 		s.received(len(b))
 		s.inMu.Lock()
-		if mt == websocket.BinaryMessage {
+		if bin {
 			s.onEnginePacket(enginePacket{Type: eioMessage, Data: b, Binary: true}, true)
 		} else if p, err := decodeEnginePacket(b, false); err != nil {
 			s.fail(ParseError, err)
@@ -333,20 +346,18 @@ func (s *session) readLoop(w *wsTransport) {
 			s.onEnginePacket(p, true)
 		}
 		s.inMu.Unlock()
-		if cap(b) <= readPooledMax {
-			*bp = b[:0]
-			readBufPool.Put(bp)
-		}
+		putReadBuf(bp)
 	}
 }
 
 func (s *session) readFailed(err error) {
-	// contrib re-declares ErrReadLimit as a different value: use the library's.
-	var ce *fws.CloseError
+	var pe wsProtocolError
 	switch {
-	case errors.Is(err, fws.ErrReadLimit):
+	case errors.Is(err, errReadLimit):
 		s.fail(PayloadTooLarge, err)
-	case errors.As(err, &ce), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+	case errors.As(err, &pe):
+		s.fail(TransportError, err)
+	case errors.Is(err, errClientClose), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		s.close(ClientClosed, false)
 	default:
 		s.close(TransportError, false)
@@ -404,20 +415,30 @@ type wsStart struct {
 
 const wsLocalsKey = "presenced.ws.start"
 
-// serveWS is the contrib websocket handler. It must not return before
-// everything that touches c is done.
+// serveWS is the contrib websocket handler: it takes the connection and
+// returns at once, so that fasthttp releases the request's context and
+// reader and contrib its Conn; the session runs on a goroutine of its own.
 func (srv *Server) serveWS(c *websocket.Conn) {
-	if !srv.enter() {
-		return
-	}
-	defer srv.leave()
 	st, _ := c.Locals(wsLocalsKey).(*wsStart)
-	if st == nil {
+	w := newWSTransport(c, srv.cfg.MaxPayload)
+	if st == nil || !srv.enter() {
+		_ = w.raw.Close() // fasthttp keeps hijacked connections open
 		return
 	}
-	c.SetReadLimit(int64(srv.cfg.MaxPayload))
-	w := newWSTransport(c)
+	go srv.runWS(w, st)
+}
+
+// runWS is a websocket's reader goroutine, for the session's whole life.
+func (srv *Server) runWS(w *wsTransport, st *wsStart) {
+	defer srv.leave()
+	defer w.raw.Close()
+	defer w.rd.release()
 	if st.sess != nil {
+		defer func() {
+			if r := recover(); r != nil {
+				srv.log.Error("ws: panic in upgrade probe", "sid", st.sess.sid, "panic", r)
+			}
+		}()
 		srv.runProbe(w, st.sess)
 		return
 	}

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"time"
-
-	"github.com/gofiber/contrib/websocket"
 )
 
 var (
@@ -47,7 +45,7 @@ func (srv *Server) runProbe(w *wsTransport, s *session) {
 }
 
 func (s *session) probeUpgrade(w *wsTransport) error {
-	if err := w.c.SetReadDeadline(time.Now().Add(s.srv.cfg.UpgradeTimeout)); err != nil {
+	if err := w.raw.SetReadDeadline(time.Now().Add(s.srv.cfg.UpgradeTimeout)); err != nil {
 		return err
 	}
 	if err := s.readProbePacket(w, []byte("2probe"), errProbe); err != nil {
@@ -83,16 +81,17 @@ func (s *session) probeUpgrade(w *wsTransport) error {
 	}
 	s.signal() // a GET still pending answers a noop
 	s.mu.Unlock()
-	return w.c.SetReadDeadline(time.Time{})
+	return w.raw.SetReadDeadline(time.Time{})
 }
 
 func (s *session) readProbePacket(w *wsTransport, want []byte, errWrong error) error {
-	mt, b, err := w.c.ReadMessage()
+	bin, bp, err := w.rd.next()
 	if err != nil {
 		return err
 	}
-	s.received(len(b))
-	if mt != websocket.TextMessage || !bytes.Equal(b, want) {
+	defer putReadBuf(bp)
+	s.received(len(*bp))
+	if bin || !bytes.Equal(*bp, want) {
 		return errWrong
 	}
 	return nil

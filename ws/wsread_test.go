@@ -1,0 +1,258 @@
+package ws
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	fws "github.com/fasthttp/websocket"
+)
+
+// clientFrame encodes a client frame: masked unless unmasked is set.
+func clientFrame(first byte, payload []byte, unmasked bool) []byte {
+	b := []byte{first}
+	mask := byte(0x80)
+	if unmasked {
+		mask = 0
+	}
+	switch n := len(payload); {
+	case n <= 125:
+		b = append(b, mask|byte(n))
+	case n <= 0xffff:
+		b = binary.BigEndian.AppendUint16(append(b, mask|126), uint16(n))
+	default:
+		b = binary.BigEndian.AppendUint64(append(b, mask|127), uint64(n))
+	}
+	if unmasked {
+		return append(b, payload...)
+	}
+	key := [4]byte{0x37, 0xfa, 0x21, 0x3d}
+	b = append(b, key[:]...)
+	for i, c := range payload {
+		b = append(b, c^key[i&3])
+	}
+	return b
+}
+
+const (
+	finText  = 0x80 | wsOpText
+	finBin   = 0x80 | wsOpBinary
+	fragText = wsOpText
+	fragCont = 0x00
+	finCont  = 0x80
+	finPing  = 0x80 | wsOpPing
+	finClose = 0x80 | wsOpClose
+)
+
+// closeCode reads until the connection ends and returns the close code the
+// server sent (0 without a close frame).
+func closeCode(t *testing.T, w *rawWS) int {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		_, err := w.readRaw(time.Until(deadline))
+		var ce *fws.CloseError
+		switch {
+		case errors.As(err, &ce):
+			return ce.Code
+		case errors.Is(err, errReadTimeout):
+			t.Fatal("still open")
+		case err != nil:
+			return 0
+		}
+	}
+}
+
+// TestWebsocketFrames drives the frame reader with hand-made frames on a
+// real connection: fragments, control frames between them, frames split
+// over writes or packed into one, and each way a client can break the
+// protocol (closed with the RFC's code, the session alone).
+func TestWebsocketFrames(t *testing.T) {
+	cfg := testConfig()
+	cfg.MaxPayload = 200_000
+	e := startServer(t, cfg)
+
+	t.Run("fragments with a ping between", func(t *testing.T) {
+		w, _ := e.openWS()
+		defer w.close()
+		w.read() // welcome
+		var pongs atomic.Int32
+		w.c.SetPongHandler(func(string) error { pongs.Add(1); return nil })
+		raw := w.c.UnderlyingConn()
+		msg := []byte(`421["echo","fragmented"]`)
+		var b []byte
+		b = append(b, clientFrame(fragText, msg[:5], false)...)
+		b = append(b, clientFrame(finPing, []byte("hi"), false)...)
+		b = append(b, clientFrame(fragCont, msg[5:12], false)...)
+		b = append(b, clientFrame(finCont, msg[12:], false)...)
+		if _, err := raw.Write(b); err != nil {
+			t.Fatal(err)
+		}
+		if m := w.read(); m != `431["fragmented"]` {
+			t.Fatalf("echo: %q", m)
+		}
+		waitFor(t, time.Second, "pong", func() bool { return pongs.Load() == 1 })
+	})
+
+	t.Run("split over writes and packed in one", func(t *testing.T) {
+		w, _ := e.openWS()
+		defer w.close()
+		w.read()
+		raw := w.c.UnderlyingConn()
+		one := clientFrame(finText, []byte(`421["echo",1]`), false)
+		for i := range one { // a byte per write: headers and masks split everywhere
+			if _, err := raw.Write(one[i : i+1]); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(time.Millisecond)
+		}
+		if m := w.read(); m != `431[1]` {
+			t.Fatalf("split: %q", m)
+		}
+		var packed []byte
+		for i := range 50 {
+			packed = append(packed, clientFrame(finText, []byte(`421["echo",`+string(mustJSON(i))+`]`), false)...)
+		}
+		if _, err := raw.Write(packed); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 50 {
+			if m := w.read(); m != `431[`+string(mustJSON(i))+`]` {
+				t.Fatalf("packed %d: %q", i, m)
+			}
+		}
+	})
+
+	t.Run("large messages, 16- and 64-bit lengths", func(t *testing.T) {
+		w, _ := e.openWS()
+		defer w.close()
+		w.read()
+		for _, n := range []int{300, 70_000, 150_000} {
+			s := strings.Repeat("ab", n/2)
+			w.send(`421["echo","` + s + `"]`)
+			if m := w.read(); m != `431["`+s+`"]` {
+				t.Fatalf("%d bytes: got %d bytes", n, len(m))
+			}
+		}
+	})
+
+	t.Run("client close is answered with its code", func(t *testing.T) {
+		w, _ := e.openWS()
+		defer w.close()
+		w.read()
+		raw := w.c.UnderlyingConn()
+		if _, err := raw.Write(clientFrame(finClose, []byte{0x0f, 0xa0}, false)); err != nil { // 4000
+			t.Fatal(err)
+		}
+		if code := closeCode(t, w); code != 4000 {
+			t.Fatalf("close code %d", code)
+		}
+		e.h.expectClose(t, ClientClosed)
+	})
+
+	bad := []struct {
+		name  string
+		bytes []byte
+		code  int
+		want  CloseReason
+	}{
+		{"unmasked frame", clientFrame(finText, []byte(`421["echo",1]`), true), 1002, TransportError},
+		{"reserved bits", clientFrame(0x80|0x40|wsOpText, []byte(`421["echo",1]`), false), 1002, TransportError},
+		{"continuation first", clientFrame(finCont, []byte("x"), false), 1002, TransportError},
+		{"text inside a fragmented message", append(clientFrame(fragText, []byte("42"), false), clientFrame(finText, []byte("x"), false)...), 1002, TransportError},
+		{"unknown opcode", clientFrame(0x80|0x3, []byte("x"), false), 1002, TransportError},
+		{"unknown control opcode", clientFrame(0x80|0xb, nil, false), 1002, TransportError},
+		{"fragmented ping", clientFrame(wsOpPing, nil, false), 1002, TransportError},
+		{"long ping", clientFrame(finPing, bytes.Repeat([]byte("p"), 126), false), 1002, TransportError},
+		{"one-byte close", clientFrame(finClose, []byte{3}, false), 1002, TransportError},
+		{"length over 2^63", []byte{finText, 0x80 | 127, 0x80, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4}, 1002, TransportError},
+		{"message over maxPayload", clientFrame(finText, make([]byte, 200_001), false), 1009, PayloadTooLarge},
+		{"fragments over maxPayload", append(clientFrame(fragText, make([]byte, 150_000), false), clientFrame(finCont, make([]byte, 60_000), false)...), 1009, PayloadTooLarge},
+	}
+	for _, tc := range bad {
+		t.Run(tc.name, func(t *testing.T) {
+			w, _ := e.openWS()
+			defer w.close()
+			w.read()
+			if _, err := w.c.UnderlyingConn().Write(tc.bytes); err != nil {
+				t.Fatal(err)
+			}
+			if code := closeCode(t, w); code != tc.code {
+				t.Fatalf("close code %d, want %d", code, tc.code)
+			}
+			e.h.expectClose(t, tc.want)
+		})
+	}
+
+	t.Run("truncated frame then EOF", func(t *testing.T) {
+		w, _ := e.openWS()
+		w.read()
+		frame := clientFrame(finText, []byte(`421["echo",1]`), false)
+		_, _ = w.c.UnderlyingConn().Write(frame[:len(frame)-3])
+		_ = w.c.UnderlyingConn().(*net.TCPConn).CloseWrite()
+		e.h.expectClose(t, ClientClosed)
+		w.close()
+	})
+}
+
+// TestWSReaderIdleHoldsNoBuffer: between messages the reader gives its
+// pooled buffer back, on both read paths.
+func TestWSReaderIdleHoldsNoBuffer(t *testing.T) {
+	for _, tcp := range []bool{true, false} {
+		var srvEnd, cliEnd net.Conn
+		w := &wsTransport{}
+		if tcp {
+			ln, err := net.Listen("tcp4", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			accepted := make(chan net.Conn, 1)
+			go func() { c, _ := ln.Accept(); accepted <- c }()
+			if cliEnd, err = net.Dial("tcp4", ln.Addr().String()); err != nil {
+				t.Fatal(err)
+			}
+			srvEnd = <-accepted
+			ln.Close()
+			if w.rc, err = srvEnd.(*net.TCPConn).SyscallConn(); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			srvEnd, cliEnd = net.Pipe()
+		}
+		w.raw = srvEnd
+		r := newWSReader(srvEnd, w.rc, 1<<20, w)
+		go func() {
+			for i := range 3 {
+				_, _ = cliEnd.Write(clientFrame(finText, []byte(strings.Repeat("m", 100*(i+1))), false))
+				time.Sleep(20 * time.Millisecond)
+			}
+			_ = cliEnd.Close()
+		}()
+		for i := range 3 {
+			bin, bp, err := r.next()
+			if err != nil || bin || len(*bp) != 100*(i+1) {
+				t.Fatalf("tcp=%v message %d: %v %v", tcp, i, err, bp)
+			}
+			putReadBuf(bp)
+			if (r.rc != nil) != tcp {
+				t.Fatalf("tcp=%v: RawConn path %v", tcp, r.rc != nil)
+			}
+			if r.buf != nil && tcp {
+				t.Fatalf("message %d: buffer held after the message was consumed", i)
+			}
+		}
+		if _, _, err := r.next(); !errors.Is(err, io.EOF) {
+			t.Fatalf("tcp=%v: after close: %v", tcp, err)
+		}
+		if r.buf != nil {
+			t.Fatalf("tcp=%v: buffer held after EOF", tcp)
+		}
+		srvEnd.Close()
+	}
+}
