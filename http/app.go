@@ -94,8 +94,8 @@ func New(cfg Config) (*fiber.App, error) {
 		ErrorHandler:          errorHandler(cfg.Logger),
 		ReadTimeout:           60 * time.Second,
 		IdleTimeout:           120 * time.Second,
-		// ReadBufferSize stays at fasthttp's 4 KiB: a websocket keeps its reader for
-		// its whole life, so this is per-connection memory (and the header size limit).
+		// ReadBufferSize stays at fasthttp's 4 KiB (the request header size limit);
+		// websockets give it back after the upgrade (see ws.Server.Mount).
 		// Parse multipart bodies in the handler, where a broken one becomes a DRF 400.
 		DisablePreParseMultipartForm: true,
 		// Bodies arrive as streams so that limitBody can answer an oversize one with a

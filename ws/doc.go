@@ -20,11 +20,16 @@
 //
 // # Goroutines and locks
 //
-// Per websocket session there is the reader (the contrib websocket handler
-// goroutine, which must not return before everything else touching the
-// socket is done) and a writer goroutine that exists only while frames are
-// queued: a push to an idle connection starts it, it drains the queue in
-// batches (several frames per write syscall) and exits when the queue is empty.
+// Per websocket session there is the reader, a goroutine of its own started
+// by the contrib upgrade handler, which returns at once so that fasthttp and
+// contrib release the request's buffers (Mount sets KeepHijackedConns; the
+// reader closes the connection when it ends). It reads frames with wsReader,
+// which holds a pooled buffer only while bytes are unread. Frames pushed to an
+// idle websocket are written by the pushing goroutine with one non-blocking
+// write(2); what the socket does not take at once, and anything pushed
+// meanwhile, goes to a writer goroutine that exists only while frames are
+// queued: it drains the queue in batches (several frames per write syscall)
+// and exits when the queue is empty.
 // Polling sessions own no goroutine: the pending GET handler is their writer.
 // One heartbeat goroutine per Server sends Engine.IO pings and enforces the
 // ping, connect, ack and drain timeouts of every session; no session has a
@@ -32,7 +37,8 @@
 //
 // Lock order: session.inMu (serialises inbound packet handling, OnConnect,
 // OnEvent, ack callbacks and OnClose) before session.mu (queue and state; never
-// held while calling the application or doing I/O) before the registry shard
+// held while calling the application or for I/O that can wait: only for the
+// non-blocking direct write) before the registry shard
 // locks and Server.mu. The application's callbacks therefore run one at a time
 // per connection and may call any Conn method, including Close.
 package ws
