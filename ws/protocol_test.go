@@ -7,8 +7,11 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	fws "github.com/fasthttp/websocket"
 )
 
 func TestWebsocketBasics(t *testing.T) {
@@ -236,21 +239,38 @@ func TestDirectWritesUnderBackpressure(t *testing.T) {
 	defer w.close()
 	w.read() // welcome
 	pad := strings.Repeat("x", 3000)
-	const n = 4000 // ≈ 12 MB: more than loopback's socket buffers hold
+	const n, pings = 4000, 40 // ≈ 12 MB: more than loopback's socket buffers hold
+	// The client's pings arrive while frames are pending: the pongs must go
+	// out between frames, never inside one (the client's reader would fail).
+	var pongs atomic.Int32
+	w.c.SetPongHandler(func(string) error { pongs.Add(1); return nil })
+	pinged := make(chan struct{})
+	go func() {
+		defer close(pinged)
+		for range pings {
+			_ = w.c.WriteControl(fws.PingMessage, []byte("p"), time.Now().Add(time.Second))
+			time.Sleep(2 * time.Millisecond)
+		}
+	}()
 	before := e.srv.Stats()
 	e.h.each(func(c *Conn) {
 		for i := range n {
 			if !c.Emit("seq", mustJSON(i), mustJSON(pad)) {
 				t.Fatalf("frame %d refused", i)
 			}
+			if i%100 == 0 {
+				time.Sleep(time.Millisecond)
+			}
 		}
 	})
+	<-pinged
 	for i := range n {
 		want := `42["seq",` + string(mustJSON(i)) + `,"` + pad + `"]`
 		if m := w.read(); m != want {
 			t.Fatalf("frame %d: %d bytes %.40q…", i, len(m), m)
 		}
 	}
+	waitFor(t, 2*time.Second, "pongs", func() bool { return pongs.Load() == pings })
 	st := e.srv.Stats()
 	if got := st.FramesOut - before.FramesOut; got != n {
 		t.Fatalf("frames out %d, want %d", got, n)

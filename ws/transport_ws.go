@@ -33,8 +33,12 @@ type wsTransport struct {
 	writing   bool        // a writer goroutine runs; guarded by session.mu
 	run       func()      // the writer, built once: `go w.run()` then allocates nothing
 	rest      []byte      // the unwritten tail of a direct write, for the writer; guarded by session.mu
+	ctl       [][]byte    // control frames from the reader waiting for the writer; guarded by session.mu
 	try       directWrite // guarded by session.mu
 	closeSent atomic.Bool
+	// sess is the session this websocket carries, nil while it only probes an
+	// upgrade; set and read by the reader goroutine only.
+	sess *session
 }
 
 // newWSTransport takes the connection out of contrib's Conn, which must not
@@ -84,11 +88,37 @@ func (w *wsTransport) sendCloseFrame(payload []byte) {
 	}
 }
 
-// writeControl writes one control frame (payload ≤ 125 bytes) with one write.
+// writeControl writes one control frame (payload ≤ 125 bytes) from the
+// reader goroutine, never in the middle of another frame: while the writer
+// runs or the tail of a direct write is pending, the frame waits for the
+// writer; otherwise it goes out like a direct write. A probe's reader is its
+// connection's only writer.
 func (w *wsTransport) writeControl(op byte, payload []byte) {
 	frame := appendWSHeader(make([]byte, 0, 2+len(payload)), op, len(payload))
-	_ = w.raw.SetWriteDeadline(time.Now().Add(time.Second))
-	_, _ = w.raw.Write(append(frame, payload...))
+	frame = append(frame, payload...)
+	s := w.sess
+	if s == nil {
+		_ = w.raw.SetWriteDeadline(time.Now().Add(time.Second))
+		_, _ = w.raw.Write(frame)
+		_ = w.raw.SetWriteDeadline(time.Time{})
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ws != w || s.state == stateClosed {
+		return
+	}
+	if w.writing || w.rest != nil || w.rc == nil {
+		w.ctl = append(w.ctl, frame)
+		s.kickLocked()
+		return
+	}
+	rest, err := w.tryWriteBytes(frame, s.srv)
+	if err == nil && rest != nil {
+		w.rest = rest
+		s.kickLocked()
+	}
+	// An error: the reader sees the connection fail.
 }
 
 // closeGracefully sends a normal-closure frame and gives the client a short
@@ -196,8 +226,12 @@ func (w *wsTransport) writeVectored(frames [][]byte, buf []byte) ([]byte, error)
 	return buf, err
 }
 
-// writeRest writes the tail of a direct write that the socket did not take.
-func (w *wsTransport) writeRest(rest []byte, srv *Server) error {
+// writeRest writes the tail of a direct write that the socket did not take,
+// then the control frames, with one write.
+func (w *wsTransport) writeRest(rest []byte, ctl [][]byte, srv *Server) error {
+	for _, f := range ctl {
+		rest = append(rest, f...)
+	}
 	_ = w.raw.SetWriteDeadline(time.Now().Add(srv.cfg.WriteTimeout))
 	_, err := w.raw.Write(rest)
 	srv.stats.writeCalls.Add(1)
@@ -208,13 +242,22 @@ func (w *wsTransport) writeRest(rest []byte, srv *Server) error {
 // caller's goroutine: as much as the socket's send buffer takes now, never
 // waiting for more. It returns the unwritten tail (nil when it all went out),
 // which the caller must hand to the writer before anything else. Called with
-// session.mu held, while no writer runs and nothing is queued, so frames keep
-// their order; the descriptor's write lock keeps it apart from control
-// frames written by the reader.
+// session.mu held, while no writer runs and nothing is queued or pending, so
+// frames keep their order and are never split by another write.
 func (w *wsTransport) tryWrite(frame []byte, srv *Server) (rest []byte, err error) {
 	bp := writeBufPool.Get().(*[]byte)
 	buf := appendWSHeader((*bp)[:0], wsOpText, len(frame))
 	buf = append(buf, frame...)
+	rest, err = w.tryWriteBytes(buf, srv)
+	*bp = buf[:0]
+	writeBufPool.Put(bp)
+	srv.stats.framesOut.Add(1)
+	srv.stats.bytesOut.Add(uint64(len(buf)))
+	return rest, err
+}
+
+// tryWriteBytes is tryWrite's write(2) of bytes already framed; rest is a copy.
+func (w *wsTransport) tryWriteBytes(buf []byte, srv *Server) (rest []byte, err error) {
 	w.try.buf = buf
 	err = w.rc.Write(w.try.write)
 	n, werr := max(w.try.n, 0), w.try.err
@@ -225,11 +268,7 @@ func (w *wsTransport) tryWrite(frame []byte, srv *Server) (rest []byte, err erro
 	if err == nil && n < len(buf) {
 		rest = append([]byte(nil), buf[n:]...)
 	}
-	*bp = buf[:0]
-	writeBufPool.Put(bp)
 	srv.stats.writeCalls.Add(1)
-	srv.stats.framesOut.Add(1)
-	srv.stats.bytesOut.Add(uint64(len(buf)))
 	return rest, err
 }
 
@@ -278,7 +317,7 @@ func (s *session) writeLoop(w *wsTransport) {
 			s.mu.Unlock()
 			return
 		}
-		if len(s.q) == 0 && w.rest == nil {
+		if len(s.q) == 0 && w.rest == nil && w.ctl == nil {
 			w.writing = false
 			// Direct writes never wait, and the poller refuses any write once a
 			// deadline has passed: leave none behind.
@@ -293,11 +332,12 @@ func (s *session) writeLoop(w *wsTransport) {
 			}
 			return
 		}
-		if rest := w.rest; rest != nil {
-			// The tail of a direct write goes before anything queued after it.
-			w.rest = nil
+		if rest, ctl := w.rest, w.ctl; rest != nil || ctl != nil {
+			// The tail of a direct write goes before anything queued after it,
+			// then the reader's control frames, whole.
+			w.rest, w.ctl = nil, nil
 			s.mu.Unlock()
-			if err := w.writeRest(rest, s.srv); err != nil {
+			if err := w.writeRest(rest, ctl, s.srv); err != nil {
 				s.close(writeErrReason(err), false)
 				s.mu.Lock()
 				w.writing = false
@@ -443,7 +483,7 @@ func (srv *Server) runWS(w *wsTransport, st *wsStart) {
 		return
 	}
 	s := srv.newSession(st.hs, transportWebsocket)
-	s.ws = w
+	s.ws, w.sess = w, s
 	defer func() {
 		if r := recover(); r != nil {
 			srv.log.Error("ws: panic in websocket session", "sid", s.sid, "panic", r)

@@ -74,7 +74,7 @@ func (s *session) probeUpgrade(w *wsTransport) error {
 	}
 	s.srv.gauge(s.transport).Add(-1)
 	s.probe, s.noop = nil, false
-	s.transport, s.ws = transportWebsocket, w
+	s.transport, s.ws, w.sess = transportWebsocket, w, s
 	s.srv.gauge(s.transport).Add(1)
 	if len(s.q) > 0 || s.state == stateClosing {
 		s.kickLocked() // flush; when closing, the writer then sends the close frame

@@ -278,6 +278,9 @@ func (r *wsReader) next() (bin bool, msg *[]byte, err error) {
 				code := 1005 // no status received
 				if len(p) >= 2 {
 					code = int(binary.BigEndian.Uint16(p))
+					if !validCloseCode(code) {
+						return false, msg, r.protocolError("invalid close code")
+					}
 				}
 				_ = r.w.onCloseFrame(code, "")
 				return false, msg, errClientClose
@@ -321,6 +324,12 @@ func (r *wsReader) next() (bin bool, msg *[]byte, err error) {
 			return bin, msg, nil
 		}
 	}
+}
+
+// validCloseCode: the codes a client may send in a close frame (RFC 6455
+// 7.4: the registered ones meant for the wire, and 3000–4999).
+func validCloseCode(c int) bool {
+	return (c >= 1000 && c <= 1003) || (c >= 1007 && c <= 1014) || (c >= 3000 && c <= 4999)
 }
 
 func (r *wsReader) protocolError(what string) error {

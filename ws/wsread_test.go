@@ -2,6 +2,7 @@ package ws
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -171,6 +172,7 @@ func TestWebsocketFrames(t *testing.T) {
 		{"fragmented ping", clientFrame(wsOpPing, nil, false), 1002, TransportError},
 		{"long ping", clientFrame(finPing, bytes.Repeat([]byte("p"), 126), false), 1002, TransportError},
 		{"one-byte close", clientFrame(finClose, []byte{3}, false), 1002, TransportError},
+		{"close code not for the wire", clientFrame(finClose, []byte{0x03, 0xee}, false), 1002, TransportError}, // 1006
 		{"length over 2^63", []byte{finText, 0x80 | 127, 0x80, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4}, 1002, TransportError},
 		{"message over maxPayload", clientFrame(finText, make([]byte, 200_001), false), 1009, PayloadTooLarge},
 		{"fragments over maxPayload", append(clientFrame(fragText, make([]byte, 150_000), false), clientFrame(finCont, make([]byte, 60_000), false)...), 1009, PayloadTooLarge},
@@ -254,5 +256,71 @@ func TestWSReaderIdleHoldsNoBuffer(t *testing.T) {
 			t.Fatalf("tcp=%v: buffer held after EOF", tcp)
 		}
 		srvEnd.Close()
+	}
+}
+
+// TestControlFrameWaitsForPendingTail: a control frame the reader must send
+// while the tail of a direct write is still unwritten goes after that tail,
+// through the writer — never into the middle of the frame.
+func TestControlFrameWaitsForPendingTail(t *testing.T) {
+	srv := NewServer(testConfig(), &testHandler{})
+	defer srv.Shutdown(context.Background())
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() { c, _ := ln.Accept(); accepted <- c }()
+	cli, err := net.Dial("tcp4", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	raw := <-accepted
+	defer raw.Close()
+	rc, err := raw.(*net.TCPConn).SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &wsTransport{raw: raw, rc: rc, vectored: true}
+	w.try.write = w.try.run
+	s := srv.newSession(handshake{}, transportWebsocket)
+	s.ws, w.sess = w, s
+
+	// The state right after a direct write the socket took in part: the
+	// tail is pending and the writer has been started but has not run yet.
+	frame := appendWSHeader(nil, wsOpText, 5)
+	frame = append(frame, "hello"...)
+	s.mu.Lock()
+	w.rest = append([]byte(nil), frame[3:]...)
+	w.writing = true
+	s.mu.Unlock()
+	if _, err := raw.Write(frame[:3]); err != nil { // what the direct write took
+		t.Fatal(err)
+	}
+	w.writeControl(wsOpPong, []byte("p"))
+	s.mu.Lock()
+	queued := len(w.ctl)
+	s.mu.Unlock()
+	if queued != 1 {
+		t.Fatalf("control frame not queued behind the tail (%d queued)", queued)
+	}
+	w.wg.Add(1)
+	s.writeLoop(w) // the writer: tail, then the control frame
+	want := append(append([]byte(nil), frame...), 0x80|wsOpPong, 1, 'p')
+	got := make([]byte, len(want))
+	_ = cli.SetReadDeadline(time.Now().Add(2 * time.Second))
+	if _, err := io.ReadFull(cli, got); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("wire % x, want % x", got, want)
+	}
+	// Idle again: the next control frame goes out at once.
+	w.writeControl(wsOpPong, []byte("q"))
+	got = got[:3]
+	if _, err := io.ReadFull(cli, got); err != nil || !bytes.Equal(got, []byte{0x80 | wsOpPong, 1, 'q'}) {
+		t.Fatalf("direct control frame: % x %v", got, err)
 	}
 }
