@@ -9,6 +9,7 @@ import (
 	"net"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -210,20 +211,7 @@ func TestWSReaderIdleHoldsNoBuffer(t *testing.T) {
 		var srvEnd, cliEnd net.Conn
 		w := &wsTransport{}
 		if tcp {
-			ln, err := net.Listen("tcp4", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			accepted := make(chan net.Conn, 1)
-			go func() { c, _ := ln.Accept(); accepted <- c }()
-			if cliEnd, err = net.Dial("tcp4", ln.Addr().String()); err != nil {
-				t.Fatal(err)
-			}
-			srvEnd = <-accepted
-			ln.Close()
-			if w.rc, err = srvEnd.(*net.TCPConn).SyscallConn(); err != nil {
-				t.Fatal(err)
-			}
+			srvEnd, cliEnd, w.rc = tcpPair(t)
 		} else {
 			srvEnd, cliEnd = net.Pipe()
 		}
@@ -265,24 +253,7 @@ func TestWSReaderIdleHoldsNoBuffer(t *testing.T) {
 func TestControlFrameWaitsForPendingTail(t *testing.T) {
 	srv := NewServer(testConfig(), &testHandler{})
 	defer srv.Shutdown(context.Background())
-	ln, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	accepted := make(chan net.Conn, 1)
-	go func() { c, _ := ln.Accept(); accepted <- c }()
-	cli, err := net.Dial("tcp4", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cli.Close()
-	raw := <-accepted
-	defer raw.Close()
-	rc, err := raw.(*net.TCPConn).SyscallConn()
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw, cli, rc := tcpPair(t)
 	w := &wsTransport{raw: raw, rc: rc, vectored: true}
 	w.try.write = w.try.run
 	s := srv.newSession(handshake{}, transportWebsocket)
@@ -323,4 +294,28 @@ func TestControlFrameWaitsForPendingTail(t *testing.T) {
 	if _, err := io.ReadFull(cli, got); err != nil || !bytes.Equal(got, []byte{0x80 | wsOpPong, 1, 'q'}) {
 		t.Fatalf("direct control frame: % x %v", got, err)
 	}
+}
+
+// tcpPair returns both ends of a loopback TCP connection (closed at the
+// test's end) and the server end's RawConn.
+func tcpPair(t *testing.T) (srvEnd, cliEnd net.Conn, rc syscall.RawConn) {
+	t.Helper()
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() { c, _ := ln.Accept(); accepted <- c }()
+	if cliEnd, err = net.Dial("tcp4", ln.Addr().String()); err != nil {
+		t.Fatal(err)
+	}
+	if srvEnd = <-accepted; srvEnd == nil {
+		t.Fatal("accept failed")
+	}
+	t.Cleanup(func() { srvEnd.Close(); cliEnd.Close() })
+	if rc, err = srvEnd.(*net.TCPConn).SyscallConn(); err != nil {
+		t.Fatal(err)
+	}
+	return srvEnd, cliEnd, rc
 }
