@@ -25,17 +25,20 @@ import (
 // pong answers) are written whole by single write calls; the descriptor's
 // write lock keeps calls from interleaving.
 type wsTransport struct {
-	raw       net.Conn        // the TCP connection under fasthttp's hijack wrapper
-	rc        syscall.RawConn // raw's descriptor for writes that must not wait; nil when unavailable
-	rd        *wsReader       // used by the reader goroutine only
-	vectored  bool            // raw is a *net.TCPConn: net.Buffers is one atomic writev
-	wg        sync.WaitGroup
-	writing   bool        // a writer goroutine runs; guarded by session.mu
-	run       func()      // the writer, built once: `go w.run()` then allocates nothing
-	rest      []byte      // the unwritten tail of a direct write, for the writer; guarded by session.mu
-	ctl       [][]byte    // control frames from the reader waiting for the writer; guarded by session.mu
-	try       directWrite // guarded by session.mu
-	closeSent atomic.Bool
+	raw      net.Conn        // the TCP connection under fasthttp's hijack wrapper
+	rc       syscall.RawConn // raw's descriptor for writes that must not wait; nil when unavailable
+	rd       *wsReader       // used by the reader goroutine only
+	vectored bool            // raw is a *net.TCPConn: net.Buffers is one atomic writev
+	wg       sync.WaitGroup
+	writing  bool     // a writer goroutine runs; guarded by session.mu
+	run      func()   // the writer, built once: `go w.run()` then allocates nothing
+	rest     []byte   // the unwritten tail of a direct write, for the writer; guarded by session.mu
+	ctl      [][]byte // control frames from the reader waiting for the writer; guarded by session.mu
+	// ctlFlushed are closed when the writer has written (or given up on) ctl;
+	// guarded by session.mu.
+	ctlFlushed []chan struct{}
+	try        directWrite // guarded by session.mu
+	closeSent  atomic.Bool
 	// sess is the session this websocket carries, nil while it only probes an
 	// upgrade; set and read by the reader goroutine only.
 	sess *session
@@ -90,8 +93,9 @@ func (w *wsTransport) sendCloseFrame(payload []byte) {
 
 // writeControl writes one control frame (payload ≤ 125 bytes) from the
 // reader goroutine, never in the middle of another frame: while the writer
-// runs or the tail of a direct write is pending, the frame waits for the
-// writer; otherwise it goes out like a direct write. A probe's reader is its
+// runs or the tail of a direct write is pending, the frame goes through the
+// writer (a close frame waits up to a second for it: the session is cut right
+// after); otherwise it goes out like a direct write. A probe's reader is its
 // connection's only writer.
 func (w *wsTransport) writeControl(op byte, payload []byte) {
 	frame := appendWSHeader(make([]byte, 0, 2+len(payload)), op, len(payload))
@@ -104,13 +108,27 @@ func (w *wsTransport) writeControl(op byte, payload []byte) {
 		return
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.ws != w || s.state == stateClosed {
+		s.mu.Unlock()
 		return
 	}
 	if w.writing || w.rest != nil || w.rc == nil {
 		w.ctl = append(w.ctl, frame)
+		var flushed chan struct{}
+		if op == wsOpClose {
+			flushed = make(chan struct{})
+			w.ctlFlushed = append(w.ctlFlushed, flushed)
+		}
 		s.kickLocked()
+		s.mu.Unlock()
+		if flushed != nil {
+			t := time.NewTimer(time.Second)
+			defer t.Stop()
+			select {
+			case <-flushed:
+			case <-t.C:
+			}
+		}
 		return
 	}
 	rest, err := w.tryWriteBytes(frame, s.srv)
@@ -118,6 +136,7 @@ func (w *wsTransport) writeControl(op byte, payload []byte) {
 		w.rest = rest
 		s.kickLocked()
 	}
+	s.mu.Unlock()
 	// An error: the reader sees the connection fail.
 }
 
@@ -184,6 +203,11 @@ func (w *wsTransport) writeFrames(frames [][]byte, srv *Server) error {
 	if cap(buf) < need {
 		buf = make([]byte, 0, need)
 	}
+	// Counted before the write, so that a client never sees a frame the
+	// counters do not show yet.
+	srv.stats.writeCalls.Add(1)
+	srv.stats.framesOut.Add(uint64(len(frames)))
+	srv.stats.bytesOut.Add(uint64(total))
 	_ = w.raw.SetWriteDeadline(time.Now().Add(srv.cfg.WriteTimeout))
 	var err error
 	if large {
@@ -199,9 +223,6 @@ func (w *wsTransport) writeFrames(frames [][]byte, srv *Server) error {
 		*bp = buf[:0]
 		writeBufPool.Put(bp)
 	}
-	srv.stats.writeCalls.Add(1)
-	srv.stats.framesOut.Add(uint64(len(frames)))
-	srv.stats.bytesOut.Add(uint64(total))
 	return err
 }
 
@@ -226,15 +247,24 @@ func (w *wsTransport) writeVectored(frames [][]byte, buf []byte) ([]byte, error)
 	return buf, err
 }
 
+// flushedLocked releases the readers waiting for close frames that will not
+// be written now.
+func (w *wsTransport) flushedLocked() {
+	for _, c := range w.ctlFlushed {
+		close(c)
+	}
+	w.ctlFlushed = nil
+}
+
 // writeRest writes the tail of a direct write that the socket did not take,
 // then the control frames, with one write.
 func (w *wsTransport) writeRest(rest []byte, ctl [][]byte, srv *Server) error {
 	for _, f := range ctl {
 		rest = append(rest, f...)
 	}
+	srv.stats.writeCalls.Add(1)
 	_ = w.raw.SetWriteDeadline(time.Now().Add(srv.cfg.WriteTimeout))
 	_, err := w.raw.Write(rest)
-	srv.stats.writeCalls.Add(1)
 	return err
 }
 
@@ -248,16 +278,17 @@ func (w *wsTransport) tryWrite(frame []byte, srv *Server) (rest []byte, err erro
 	bp := writeBufPool.Get().(*[]byte)
 	buf := appendWSHeader((*bp)[:0], wsOpText, len(frame))
 	buf = append(buf, frame...)
+	srv.stats.framesOut.Add(1)
+	srv.stats.bytesOut.Add(uint64(len(buf)))
 	rest, err = w.tryWriteBytes(buf, srv)
 	*bp = buf[:0]
 	writeBufPool.Put(bp)
-	srv.stats.framesOut.Add(1)
-	srv.stats.bytesOut.Add(uint64(len(buf)))
 	return rest, err
 }
 
 // tryWriteBytes is tryWrite's write(2) of bytes already framed; rest is a copy.
 func (w *wsTransport) tryWriteBytes(buf []byte, srv *Server) (rest []byte, err error) {
+	srv.stats.writeCalls.Add(1)
 	w.try.buf = buf
 	err = w.rc.Write(w.try.write)
 	n, werr := max(w.try.n, 0), w.try.err
@@ -268,7 +299,6 @@ func (w *wsTransport) tryWriteBytes(buf []byte, srv *Server) (rest []byte, err e
 	if err == nil && n < len(buf) {
 		rest = append([]byte(nil), buf[n:]...)
 	}
-	srv.stats.writeCalls.Add(1)
 	return rest, err
 }
 
@@ -314,6 +344,7 @@ func (s *session) writeLoop(w *wsTransport) {
 		}
 		if s.ws != w || s.state == stateClosed {
 			w.writing = false
+			w.flushedLocked()
 			s.mu.Unlock()
 			return
 		}
@@ -332,15 +363,20 @@ func (s *session) writeLoop(w *wsTransport) {
 			}
 			return
 		}
-		if rest, ctl := w.rest, w.ctl; rest != nil || ctl != nil {
+		if rest, ctl, flushed := w.rest, w.ctl, w.ctlFlushed; rest != nil || ctl != nil {
 			// The tail of a direct write goes before anything queued after it,
 			// then the reader's control frames, whole.
-			w.rest, w.ctl = nil, nil
+			w.rest, w.ctl, w.ctlFlushed = nil, nil, nil
 			s.mu.Unlock()
-			if err := w.writeRest(rest, ctl, s.srv); err != nil {
+			err := w.writeRest(rest, ctl, s.srv)
+			for _, c := range flushed {
+				close(c)
+			}
+			if err != nil {
 				s.close(writeErrReason(err), false)
 				s.mu.Lock()
 				w.writing = false
+				w.flushedLocked()
 				s.mu.Unlock()
 				return
 			}
@@ -357,6 +393,7 @@ func (s *session) writeLoop(w *wsTransport) {
 			s.close(writeErrReason(err), false)
 			s.mu.Lock()
 			w.writing = false
+			w.flushedLocked()
 			s.mu.Unlock()
 			return
 		}

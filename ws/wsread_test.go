@@ -294,6 +294,31 @@ func TestControlFrameWaitsForPendingTail(t *testing.T) {
 	if _, err := io.ReadFull(cli, got); err != nil || !bytes.Equal(got, []byte{0x80 | wsOpPong, 1, 'q'}) {
 		t.Fatalf("direct control frame: % x %v", got, err)
 	}
+
+	// A close frame behind a running writer: the reader waits until the
+	// writer has sent it (the session is cut right after it).
+	s.mu.Lock()
+	w.writing = true
+	s.mu.Unlock()
+	sent := make(chan struct{})
+	go func() { w.sendClose(1002); close(sent) }()
+	waitFor(t, time.Second, "close frame queued", func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return len(w.ctl) == 1
+	})
+	select {
+	case <-sent:
+		t.Fatal("sendClose returned before the writer wrote the frame")
+	default:
+	}
+	w.wg.Add(1)
+	s.writeLoop(w)
+	<-sent
+	got = got[:4]
+	if _, err := io.ReadFull(cli, got); err != nil || !bytes.Equal(got, []byte{0x80 | wsOpClose, 2, 0x03, 0xea}) {
+		t.Fatalf("close frame: % x %v", got, err)
+	}
 }
 
 // tcpPair returns both ends of a loopback TCP connection (closed at the
