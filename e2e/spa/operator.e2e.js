@@ -327,6 +327,16 @@ async function main() {
       "the non-staff user's page closes: the staff page's connections figure falls back",
       async () => {
         const { page } = ctx.a;
+        // The previous step reloaded the user's page: wait until the figures count its new
+        // socket again, or "before" may be a dip between its old socket and the new one.
+        await page.waitForFunction(
+          ([s, b]) => {
+            const c = document.querySelector(s.connections);
+            return !!c && Number(c.getAttribute('data-value')) > b.connections && Number(c.getAttribute('data-bound')) > b.bound;
+          },
+          [sel, ctx.base],
+          { polling: POLL, timeout: STEP_TIMEOUT_MS },
+        );
         const before = await figures(page);
         await ctx.b.page.close();
         await ctx.b.context.close();
