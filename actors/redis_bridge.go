@@ -386,7 +386,24 @@ func (b *redisBridge) stop() {
 	}
 	c, cancel := b.opCtx()
 	defer cancel()
-	if err := scriptGoodbye.Exec(c, b.cmd, b.keys(), b.args(b.cfg.Prefix, b.sys.node)).Error(); err != nil {
+	// A connection that broke since the last command (Redis restarted) fails its
+	// next command once while the client reconnects: try again before giving up.
+	var err error
+	for attempt := 1; attempt <= 3; attempt++ {
+		if err = scriptGoodbye.Exec(c, b.cmd, b.keys(), b.args(b.cfg.Prefix, b.sys.node)).Error(); err == nil || attempt == 3 {
+			break
+		}
+		t := time.NewTimer(time.Duration(attempt) * 100 * time.Millisecond)
+		select {
+		case <-c.Done():
+		case <-t.C:
+		}
+		t.Stop()
+		if c.Err() != nil {
+			break
+		}
+	}
+	if err != nil {
 		b.sys.log.Warn("redis bridge: goodbye failed; the node's lease will expire instead", "err", err)
 	}
 	b.stopSub()
