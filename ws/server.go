@@ -68,11 +68,10 @@ func (srv *Server) recoverWS(*websocket.Conn) {
 // upgrade handler (see serveWS), and the Server closes it itself.
 func (srv *Server) Mount(app *fiber.App, path string) {
 	app.Server().KeepHijackedConns = true
-	r := app
 	p := "/" + strings.Trim(path, "/")
-	r.All(p, srv.serve)
+	app.All(p, srv.serve)
 	if p != "/" {
-		r.All(p+"/", srv.serve)
+		app.All(p+"/", srv.serve)
 	}
 }
 

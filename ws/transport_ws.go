@@ -19,11 +19,14 @@ import (
 // contrib/websocket (over fasthttp/websocket) does the upgrade; after it the
 // session runs on the raw TCP connection (fasthttp keeps hijacked
 // connections open, see Mount): wsReader reads the client's frames, and the
-// writer frames server messages itself (they are unmasked, a header is 2–10
-// bytes) and writes a whole batch with one write — or one writev when a large
-// shared frame is referenced instead of copied. Control frames (close and
-// pong answers) are written whole by single write calls; the descriptor's
-// write lock keeps calls from interleaving.
+// server frames its messages itself (they are unmasked, a header is 2–10
+// bytes). A frame pushed to an idle socket is written at once by the pushing
+// goroutine with one non-blocking write (tryWrite); otherwise the writer
+// goroutine writes a whole batch with one write — or one writev when a large
+// shared frame is referenced instead of copied — after the unwritten tail of
+// a direct write, if any. Every write call carries whole frames except a
+// direct write the socket took in part, whose tail goes next; the reader's
+// control frames (writeControl) respect that.
 type wsTransport struct {
 	raw      net.Conn        // the TCP connection under fasthttp's hijack wrapper
 	rc       syscall.RawConn // raw's descriptor for writes that must not wait; nil when unavailable
