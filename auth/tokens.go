@@ -148,7 +148,7 @@ func (t *Tokens) Issue(userID int64) (string, Claims, error) {
 // before is found in a small cache (every API call and socket bind of a session
 // presents the same one); expiry and revocation are still checked on every call.
 func (t *Tokens) Verify(token string) (Claims, error) {
-	if c, ok := t.seen.get(token); ok {
+	if c, ok := t.seen.Get(token); ok {
 		switch {
 		case !t.now().Before(c.ExpiresAt):
 			return Claims{}, ErrTokenExpired
@@ -159,7 +159,7 @@ func (t *Tokens) Verify(token string) (Claims, error) {
 	}
 	c, err := t.verify(token)
 	if err == nil {
-		t.seen.put(token, c)
+		t.seen.Put(token, c)
 	}
 	return c, err
 }

@@ -210,9 +210,9 @@ func TestVerifyCacheStillChecksExpiryAndRevocation(t *testing.T) {
 func TestVerifiedCacheIsBounded(t *testing.T) {
 	c := newVerifiedCache(10)
 	for i := 0; i < 100; i++ {
-		c.put(strings.Repeat("t", i+1), Claims{UserID: int64(i)})
+		c.Put(strings.Repeat("t", i+1), Claims{UserID: int64(i)})
 	}
-	if len(c.m) > 10 {
-		t.Fatalf("cache holds %d", len(c.m))
+	if c.Len() > 10 {
+		t.Fatalf("cache holds %d", c.Len())
 	}
 }

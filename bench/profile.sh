@@ -7,12 +7,7 @@
 # (included in BENCHMARKS.md by the next `make bench`; raw profiles: bench/results/*.prof).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-GO="${GO:-go}"
-NODE_BIN="$(bash web/tools/ensure-node.sh)"
-if [[ ! -f bench/peer/node_modules/socket.io/package.json ]]; then
-  (cd bench/peer && PATH="$NODE_BIN:$PATH" npm ci --no-audit --no-fund --loglevel=error)
-fi
-mkdir -p bin
+source bench/prepare.sh
 overlay="$(mktemp)"
 trap 'rm -f "$overlay"' EXIT
 printf '{"Replace":{"%s":"%s"}}\n' "$PWD/cmd/presenced/zz_pprof_overlay.go" "$PWD/bench/profile/pprof_overlay.go.txt" >"$overlay"

@@ -4,14 +4,7 @@
 # Extra arguments go to the runner (bench/runner), e.g. -only pongs-10k,idle-10k.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-GO="${GO:-go}"
-
-# Node >= 22.13 for the peer's node:sqlite (the project's pinned Node 22, installed when missing).
-NODE_BIN="$(bash web/tools/ensure-node.sh)"
-if [[ ! -f bench/peer/node_modules/socket.io/package.json ]]; then
-  echo "bench: installing the peer's npm packages" >&2
-  (cd bench/peer && PATH="$NODE_BIN:$PATH" npm ci --no-audit --no-fund --loglevel=error)
-fi
+source bench/prepare.sh
 
 # perf counts the servers' system calls; without it the bench falls back to /proc/PID/io.
 if ! command -v perf >/dev/null 2>&1 && [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1; then
@@ -19,7 +12,6 @@ if ! command -v perf >/dev/null 2>&1 && [[ $(id -u) == 0 ]] && command -v apt-ge
   timeout 120 apt-get install -y -qq linux-perf >/dev/null 2>&1 || echo "bench: no perf; syscalls from /proc/PID/io" >&2
 fi
 
-mkdir -p bin
 "$GO" build -o bin/ ./cmd/presenced ./cmd/presenced-load
 "$GO" build -o bin/presenced-bench ./bench/runner
 exec bin/presenced-bench -node "$NODE_BIN/node" "$@"

@@ -5,12 +5,7 @@
 # SOAK_DURATION=2m for a shorter check; SOAK_KIND=peer to soak the Node peer instead.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-GO="${GO:-go}"
-NODE_BIN="$(bash web/tools/ensure-node.sh)"
-if [[ ! -f bench/peer/node_modules/socket.io/package.json ]]; then
-  (cd bench/peer && PATH="$NODE_BIN:$PATH" npm ci --no-audit --no-fund --loglevel=error)
-fi
-mkdir -p bin
+source bench/prepare.sh
 "$GO" build -o bin/ ./cmd/presenced ./cmd/presenced-load
 "$GO" build -o bin/presenced-bench ./bench/runner
 exec bin/presenced-bench -node "$NODE_BIN/node" -soak "${SOAK_DURATION:-10m}" -soak-kind "${SOAK_KIND:-presenced}" "$@"

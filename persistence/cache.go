@@ -2,8 +2,9 @@ package persistence
 
 import (
 	"context"
-	"sync"
 	"time"
+
+	"github.com/presenced/presenced/internal/boundedmap"
 )
 
 // userCache is a Store that keeps recently read users by id for a short time, since
@@ -12,12 +13,9 @@ import (
 // sharing PostgreSQL) show within ttl.
 type userCache struct {
 	Store
-	ttl time.Duration
-	max int
-	now func() time.Time
-
-	mu    sync.RWMutex
-	users map[int64]cachedUser
+	ttl   time.Duration
+	now   func() time.Time
+	users *boundedmap.Map[int64, cachedUser]
 }
 
 type cachedUser struct {
@@ -29,15 +27,12 @@ var _ Store = (*userCache)(nil)
 
 // CacheUsers wraps s with a cache of UserByID results, at most max users for ttl each.
 func CacheUsers(s Store, ttl time.Duration, max int) Store {
-	return &userCache{Store: s, ttl: ttl, max: max, now: time.Now, users: map[int64]cachedUser{}}
+	return &userCache{Store: s, ttl: ttl, now: time.Now, users: boundedmap.New[int64, cachedUser](max)}
 }
 
 func (c *userCache) UserByID(ctx context.Context, id int64) (User, error) {
 	now := c.now()
-	c.mu.RLock()
-	e, ok := c.users[id]
-	c.mu.RUnlock()
-	if ok && now.Sub(e.at) < c.ttl {
+	if e, ok := c.users.Get(id); ok && now.Sub(e.at) < c.ttl {
 		return e.u, nil
 	}
 	u, err := c.Store.UserByID(ctx, id)
@@ -47,27 +42,7 @@ func (c *userCache) UserByID(ctx context.Context, id int64) (User, error) {
 	return u, err
 }
 
-func (c *userCache) put(u User, now time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.users) >= c.max { // full: forget an arbitrary half (Go's map order)
-		for id := range c.users {
-			delete(c.users, id)
-			if len(c.users) < c.max/2 {
-				break
-			}
-		}
-	}
-	c.users[u.ID] = cachedUser{u: u, at: now}
-}
-
-func (c *userCache) forget(ids ...int64) {
-	c.mu.Lock()
-	for _, id := range ids {
-		delete(c.users, id)
-	}
-	c.mu.Unlock()
-}
+func (c *userCache) put(u User, now time.Time) { c.users.Put(u.ID, cachedUser{u: u, at: now}) }
 
 func (c *userCache) ApplyPresence(ctx context.Context, changes []PresenceChange) error {
 	err := c.Store.ApplyPresence(ctx, changes)
@@ -75,14 +50,12 @@ func (c *userCache) ApplyPresence(ctx context.Context, changes []PresenceChange)
 	for i, ch := range changes {
 		ids[i] = ch.UserID
 	}
-	c.forget(ids...)
+	c.users.Delete(ids...)
 	return err
 }
 
 func (c *userCache) MarkAllOffline(ctx context.Context, at time.Time) (int64, error) {
 	n, err := c.Store.MarkAllOffline(ctx, at)
-	c.mu.Lock()
-	clear(c.users)
-	c.mu.Unlock()
+	c.users.Clear()
 	return n, err
 }

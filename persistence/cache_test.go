@@ -51,7 +51,7 @@ func TestCacheUsers(t *testing.T) {
 	for i := 0; i < 20; i++ {
 		s.put(User{ID: int64(100 + i)}, now)
 	}
-	if len(s.users) > 4 {
-		t.Fatalf("cache holds %d users", len(s.users))
+	if s.users.Len() > 4 {
+		t.Fatalf("cache holds %d users", s.users.Len())
 	}
 }

@@ -148,7 +148,7 @@ func (s *session) push(frame []byte, from *Conn) bool {
 		return false
 	}
 	if q == &s.q && len(s.q) == 0 {
-		if w := s.ws; w != nil && w.rc != nil && !w.writing && w.rest == nil && len(frame) <= wsInlineMax {
+		if w := s.ws; w != nil && w.rc != nil && !w.writing && len(frame) <= wsInlineMax {
 			return s.writeDirectLocked(w, frame)
 		}
 	}

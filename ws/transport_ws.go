@@ -35,7 +35,7 @@ type wsTransport struct {
 	wg       sync.WaitGroup
 	writing  bool     // a writer goroutine runs; guarded by session.mu
 	run      func()   // the writer, built once: `go w.run()` then allocates nothing
-	rest     []byte   // the unwritten tail of a direct write, for the writer; guarded by session.mu
+	rest     []byte   // the unwritten tail of a direct write, for the writer (writing is true meanwhile); guarded by session.mu
 	ctl      [][]byte // control frames from the reader waiting for the writer; guarded by session.mu
 	// ctlFlushed are closed when the writer has written (or given up on) ctl;
 	// guarded by session.mu.
@@ -115,7 +115,7 @@ func (w *wsTransport) writeControl(op byte, payload []byte) {
 		s.mu.Unlock()
 		return
 	}
-	if w.writing || w.rest != nil || w.rc == nil {
+	if w.writing || w.rc == nil { // a pending tail (w.rest) always has the writer running
 		w.ctl = append(w.ctl, frame)
 		var flushed chan struct{}
 		if op == wsOpClose {
@@ -376,11 +376,7 @@ func (s *session) writeLoop(w *wsTransport) {
 				close(c)
 			}
 			if err != nil {
-				s.close(writeErrReason(err), false)
-				s.mu.Lock()
-				w.writing = false
-				w.flushedLocked()
-				s.mu.Unlock()
+				s.writerFailed(w, err)
 				return
 			}
 			continue
@@ -393,14 +389,19 @@ func (s *session) writeLoop(w *wsTransport) {
 		clear(batch)
 		done = batch
 		if err != nil {
-			s.close(writeErrReason(err), false)
-			s.mu.Lock()
-			w.writing = false
-			w.flushedLocked()
-			s.mu.Unlock()
+			s.writerFailed(w, err)
 			return
 		}
 	}
+}
+
+// writerFailed ends the writer after a failed write: the session is cut.
+func (s *session) writerFailed(w *wsTransport, err error) {
+	s.close(writeErrReason(err), false)
+	s.mu.Lock()
+	w.writing = false
+	w.flushedLocked()
+	s.mu.Unlock()
 }
 
 var readBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 1<<10); return &b }}

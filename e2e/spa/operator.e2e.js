@@ -157,6 +157,18 @@ function figures(page) {
   }, sel);
 }
 
+/** Waits until the staff page's connections figure, total and bound, is above base's. */
+function waitCountsMore(page, base) {
+  return page.waitForFunction(
+    ([s, b]) => {
+      const c = document.querySelector(s.connections);
+      return !!c && Number(c.getAttribute('data-value')) > b.connections && Number(c.getAttribute('data-bound')) > b.bound;
+    },
+    [sel, base],
+    { polling: POLL, timeout: STEP_TIMEOUT_MS },
+  );
+}
+
 function pathname(page) {
   return new URL(page.url()).pathname;
 }
@@ -285,14 +297,7 @@ async function main() {
         ctx.b = await openUser(ctx.browser, 'user');
         await register(ctx.b);
         const t0 = Date.now();
-        await page.waitForFunction(
-          ([s, b]) => {
-            const c = document.querySelector(s.connections);
-            return !!c && Number(c.getAttribute('data-value')) > b.connections && Number(c.getAttribute('data-bound')) > b.bound;
-          },
-          [sel, ctx.base],
-          { polling: POLL, timeout: STEP_TIMEOUT_MS },
-        );
+        await waitCountsMore(page, ctx.base);
         const after = await figures(page);
         note(`connections ${ctx.base.connections} (bound ${ctx.base.bound}) -> ${after.connections} (bound ${after.bound}) ${Date.now() - t0} ms after the registration`);
         if (await ctx.b.page.$(sel.operatorLink)) throw new Error('the non-staff user is shown the operator link');
@@ -329,14 +334,7 @@ async function main() {
         const { page } = ctx.a;
         // The previous step reloaded the user's page: wait until the figures count its new
         // socket again, or "before" may be a dip between its old socket and the new one.
-        await page.waitForFunction(
-          ([s, b]) => {
-            const c = document.querySelector(s.connections);
-            return !!c && Number(c.getAttribute('data-value')) > b.connections && Number(c.getAttribute('data-bound')) > b.bound;
-          },
-          [sel, ctx.base],
-          { polling: POLL, timeout: STEP_TIMEOUT_MS },
-        );
+        await waitCountsMore(page, ctx.base);
         const before = await figures(page);
         await ctx.b.page.close();
         await ctx.b.context.close();
