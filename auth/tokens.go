@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -159,7 +160,9 @@ func (t *Tokens) Verify(token string) (Claims, error) {
 	}
 	c, err := t.verify(token)
 	if err == nil {
-		t.seen.Put(token, c)
+		// The cache keeps its own copy: a caller's string may be a view of a buffer
+		// that is reused once the request is answered (fasthttp's).
+		t.seen.Put(strings.Clone(token), c)
 	}
 	return c, err
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -214,5 +215,34 @@ func TestVerifiedCacheIsBounded(t *testing.T) {
 	}
 	if c.Len() > 10 {
 		t.Fatalf("cache holds %d", c.Len())
+	}
+}
+
+// The verified-token cache must not key on the caller's memory: fasthttp hands out
+// strings that view its request buffer, rewritten by the next request. Here the
+// caller's buffer is rewritten with a forged token of the same length after a
+// successful Verify; the forged token must still be refused, and the real one must
+// still verify (as its own user).
+func TestVerifyCacheOwnsItsKeys(t *testing.T) {
+	tk := newTestTokens(t, nil, nil)
+	real, _, err := tk.Issue(42)
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := []byte(real)
+	view := unsafe.String(&buf[0], len(buf)) // what a zero-copy header accessor returns
+	if c, err := tk.Verify(view); err != nil || c.UserID != 42 {
+		t.Fatalf("Verify(real) = %v, %v", c, err)
+	}
+	forged := []byte(real)
+	for i := len(forged) - 8; i < len(forged); i++ {
+		forged[i] = 'A' + (forged[i]+1)%26
+	}
+	copy(buf, forged) // the next request reuses the buffer
+	if _, err := tk.Verify(string(forged)); !errors.Is(err, ErrInvalidToken) {
+		t.Fatalf("a forged token of the same length after a cached one: %v, want ErrInvalidToken", err)
+	}
+	if c, err := tk.Verify(real); err != nil || c.UserID != 42 {
+		t.Fatalf("Verify(real) after the buffer changed = %v, %v", c, err)
 	}
 }

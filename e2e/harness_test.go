@@ -82,11 +82,13 @@ func checkLogsHoldNoSecrets() int {
 
 // server is one running presenced process.
 type server struct {
-	t    *testing.T
-	cmd  *exec.Cmd
-	URL  string
-	logs *lockedBuffer
-	done chan error
+	t   *testing.T
+	cmd *exec.Cmd
+	URL string
+	// MetricsURL serves /metrics when the test gave -metrics-addr; empty: URL.
+	MetricsURL string
+	logs       *lockedBuffer
+	done       chan error
 }
 
 type lockedBuffer struct {
@@ -112,13 +114,25 @@ var listening = regexp.MustCompile(`presenced listening.*addr=(\S+)`)
 // database (unless -db is among the flags), and waits until it listens.
 func startServer(t *testing.T, flags ...string) *server {
 	t.Helper()
+	return startServerCmd(t, nil, flags...)
+}
+
+// startServerCmd is startServer with the binary run through a wrapper command (e.g.
+// a shell that lowers the descriptor limit first); nil runs it directly.
+func startServerCmd(t *testing.T, wrapper []string, flags ...string) *server {
+	t.Helper()
 	args := []string{"-addr", "127.0.0.1:0", "-log-level", "debug", "-bcrypt-cost", "4"}
+	// Tests register many users from one address; the limit itself is tested with its flag.
+	if !hasFlag(flags, "-register-rate") {
+		args = append(args, "-register-rate", "0")
+	}
 	if !hasFlag(flags, "-db") {
 		args = append(args, "-db", "sqlite://"+filepath.Join(t.TempDir(), "p.db"))
 	}
 	args = append(args, flags...)
 	s := &server{t: t, logs: &lockedBuffer{}, done: make(chan error, 1)}
-	s.cmd = exec.Command(binary, args...)
+	argv := append(append(append([]string{}, wrapper...), binary), args...)
+	s.cmd = exec.Command(argv[0], argv[1:]...)
 	s.cmd.Env = append(os.Environ(), "PRESENCED_ADDR=") // the environment must not change the test's flags
 	pr, pw := io.Pipe()
 	s.cmd.Stderr = io.MultiWriter(s.logs, pw)

@@ -50,7 +50,11 @@ func runScript(t *testing.T, timeout time.Duration, script string, answer func(w
 // metric reads one sample of /metrics, e.g. `presenced_connections{state="bound"}`.
 func (s *server) metric(name string) float64 {
 	s.t.Helper()
-	res, err := http.Get(s.URL + "/metrics")
+	base := s.URL
+	if s.MetricsURL != "" {
+		base = s.MetricsURL
+	}
+	res, err := http.Get(base + "/metrics")
 	if err != nil {
 		s.t.Fatal(err)
 	}

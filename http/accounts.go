@@ -73,8 +73,13 @@ func validatePassword(password, username string, errs fieldErrors) {
 }
 
 func (s *server) register(c *fiber.Ctx) error {
+	at, wait := s.throttle.beginRegistration(s.clientIP(c))
+	if wait > 0 {
+		return throttled(retryAfterSeconds(wait))
+	}
 	f, err := parseBody(c)
 	if err != nil {
+		s.throttle.registrationVoid(at)
 		return err
 	}
 	errs := fieldErrors{}
@@ -91,6 +96,7 @@ func (s *server) register(c *fiber.Ctx) error {
 		validatePassword(password, username, errs)
 	}
 	if err := errs.err(); err != nil {
+		s.throttle.registrationVoid(at)
 		return err
 	}
 	hash, err := s.cfg.Hasher.Hash(password)
@@ -124,9 +130,10 @@ func (s *server) login(c *fiber.Ctx) error {
 	if err := errs.err(); err != nil {
 		return err
 	}
-	ip := c.IP()
-	key := strings.ToLower(username)
-	if wait := s.throttle.check(ip, key); wait > 0 {
+	// Counted before the password is checked: attempts sent in parallel are counted,
+	// not all checked, and a throttled pair costs no hash.
+	at, wait := s.throttle.begin(s.clientIP(c), strings.ToLower(username))
+	if wait > 0 {
 		s.metrics.logins.WithLabelValues("throttled").Inc()
 		return throttled(retryAfterSeconds(wait))
 	}
@@ -139,14 +146,14 @@ func (s *server) login(c *fiber.Ctx) error {
 		err = s.cfg.Hasher.Check(u.PasswordHash, password)
 	}
 	if errors.Is(err, auth.ErrPasswordMismatch) {
-		s.throttle.fail(ip, key)
 		s.metrics.logins.WithLabelValues("failure").Inc()
 		return &apiError{status: fiber.StatusBadRequest, body: fieldErrors{"non_field_errors": {msgBadCredentials}}}
 	}
 	if err != nil {
+		s.throttle.void(at)
 		return err
 	}
-	s.throttle.succeed(ip, key)
+	s.throttle.succeeded(at)
 	tok, claims, err := s.cfg.Tokens.Issue(u.ID)
 	if err != nil {
 		return err

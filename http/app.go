@@ -44,13 +44,19 @@ type Config struct {
 	Registry prometheus.Registerer
 	Gatherer prometheus.Gatherer
 
-	Ready     []Check              // /readyz; the store is always checked
-	Mount     func(app *fiber.App) // adds routes (Socket.IO) before the SPA fallback
-	SPA       fs.FS                // the built app (index.html at its root); nil serves a placeholder
-	Throttle  ThrottleConfig       // failed-login limits
-	BodyLimit int                  // bytes; zero means 1 MiB
-	PageSize  int                  // /api/users/ page size; zero means 50
-	Now       func() time.Time     // for throttling; nil means time.Now
+	Ready    []Check              // /readyz; the store is always checked
+	Mount    func(app *fiber.App) // adds routes (Socket.IO) before the SPA fallback
+	SPA      fs.FS                // the built app (index.html at its root); nil serves a placeholder
+	Throttle ThrottleConfig       // login and registration limits
+	// ClientIP names the client of a request (throttles and logs key on it): the peer,
+	// or behind trusted proxies the client they name (internal/clientip). nil: the peer.
+	ClientIP func(c *fiber.Ctx) string
+	// MetricsElsewhere: /metrics is served on a listener of its own (-metrics-addr);
+	// this app answers 404 there.
+	MetricsElsewhere bool
+	BodyLimit        int              // bytes; zero means 1 MiB
+	PageSize         int              // /api/users/ page size; zero means 50
+	Now              func() time.Time // for throttling; nil means time.Now
 }
 
 type server struct {
@@ -73,6 +79,9 @@ func New(cfg Config) (*fiber.App, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.ClientIP == nil {
+		cfg.ClientIP = func(c *fiber.Ctx) string { return c.IP() }
+	}
 	if cfg.Registry == nil {
 		r := prometheus.NewRegistry()
 		cfg.Registry, cfg.Gatherer = r, r
@@ -92,8 +101,19 @@ func New(cfg Config) (*fiber.App, error) {
 		DisableStartupMessage: true,
 		BodyLimit:             cfg.BodyLimit,
 		ErrorHandler:          errorHandler(cfg.Logger),
-		ReadTimeout:           60 * time.Second,
-		IdleTimeout:           120 * time.Second,
+		// Every string a handler takes from the request (headers, params, query, body)
+		// is its own copy, not a view of fasthttp's request buffer, which is reused by
+		// the next request on any connection once the handler returns. Without this, a
+		// string kept beyond the handler (a cache key, an actor message, a goroutine's
+		// argument) silently changes under its keeper: the verified-token cache once
+		// answered requests as another user that way. The copies cost little next to
+		// a request (see README, "Choices").
+		Immutable: true,
+		// A connection that sends no complete request within 10 s is closed (slow
+		// clients and slowloris), and a keep-alive connection idle for 60 s. Neither
+		// bounds a handler: long-polls and websockets manage their own deadlines.
+		ReadTimeout: 10 * time.Second,
+		IdleTimeout: 60 * time.Second,
 		// ReadBufferSize stays at fasthttp's 4 KiB (the request header size limit);
 		// websockets give it back after the upgrade (see ws.Server.Mount).
 		// Parse multipart bodies in the handler, where a broken one becomes a DRF 400.
@@ -105,6 +125,11 @@ func New(cfg Config) (*fiber.App, error) {
 	})
 	app.Use(s.accessLog, s.recoverPanics, s.limitBody)
 
+	// Paths that only take POST answer other methods 405 in DRF's words (not the SPA).
+	for _, p := range []string{"/api/register/", "/api/logout/", "/api-token-auth/"} {
+		app.Add(fiber.MethodGet, p, methodNotAllowed)
+		app.Add(fiber.MethodHead, p, methodNotAllowed)
+	}
 	api := app.Group("/api")
 	api.Post("/register/", s.register)
 	api.Post("/logout/", s.requireToken, s.logout)
@@ -116,7 +141,10 @@ func New(cfg Config) (*fiber.App, error) {
 
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	app.Get("/readyz", s.ready)
-	if cfg.Gatherer != nil {
+	switch {
+	case cfg.MetricsElsewhere:
+		app.All("/metrics", func(c *fiber.Ctx) error { return detail(fiber.StatusNotFound, msgNotFound) })
+	case cfg.Gatherer != nil:
 		app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(cfg.Gatherer, promhttp.HandlerOpts{})))
 	}
 	if cfg.Mount != nil {
@@ -124,6 +152,15 @@ func New(cfg Config) (*fiber.App, error) {
 	}
 	app.Use(spa.serve)
 	return app, nil
+}
+
+// clientIP is the request's client address (a string of its own, safe to keep).
+func (s *server) clientIP(c *fiber.Ctx) string { return s.cfg.ClientIP(c) }
+
+func methodNotAllowed(c *fiber.Ctx) error {
+	e := detail(fiber.StatusMethodNotAllowed, `Method "`+c.Method()+`" not allowed.`)
+	e.header = map[string]string{fiber.HeaderAllow: "POST, OPTIONS"}
+	return e
 }
 
 func (s *server) ready(c *fiber.Ctx) error {

@@ -71,7 +71,7 @@ func (s *server) accessLog(c *fiber.Ctx) error {
 	}
 	s.cfg.Logger.Log(c.UserContext(), level, "request",
 		"method", c.Method(), "path", path, "status", c.Response().StatusCode(),
-		"duration_ms", float64(time.Since(start).Microseconds())/1000, "ip", c.IP(), "request_id", id)
+		"duration_ms", float64(time.Since(start).Microseconds())/1000, "ip", s.clientIP(c), "request_id", id)
 	return err
 }
 

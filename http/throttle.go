@@ -6,12 +6,14 @@ import (
 	"time"
 )
 
-// ThrottleConfig bounds failed logins. Only failures count, so a user who types the
-// password right is never throttled.
+// ThrottleConfig bounds login attempts and registrations.
 type ThrottleConfig struct {
 	Window      time.Duration // zero means 1 minute
-	PerUsername int           // failures per (IP, username) in Window; zero means 5
-	PerIP       int           // failures per IP in Window; zero means 50
+	PerUsername int           // login attempts per (IP, username) in Window; zero means 5
+	PerIP       int           // login attempts per IP in Window; zero means 50
+	// RegisterPerIP is registrations per IP in Window; zero means no limit (the
+	// server's -register-rate default, 10, is set by the composition root).
+	RegisterPerIP int
 }
 
 func (c ThrottleConfig) withDefaults() ThrottleConfig {
@@ -27,95 +29,167 @@ func (c ThrottleConfig) withDefaults() ThrottleConfig {
 	return c
 }
 
-// loginThrottle keeps, per key, the times of recent failures (a sliding-window log
-// capped at the limit, so memory per key is bounded).
-type loginThrottle struct {
-	cfg ThrottleConfig
-	now func() time.Time
-
-	mu     sync.Mutex
-	byUser map[[2]string][]time.Time
-	byIP   map[string][]time.Time
+// slidingLog keeps, per key, the times of recent attempts: a sliding-window log capped
+// at the limit, so memory per key is bounded. An attempt is counted when it starts
+// (take), so attempts sent in parallel cannot all pass a check made before any of them
+// is recorded; one that should not count is given back (giveBack).
+//
+// Callers serialise access (loginThrottle's mutex).
+type slidingLog[K comparable] struct {
+	limit  int
+	window time.Duration
+	logs   map[K][]time.Time
 	swept  time.Time
 }
 
-func newLoginThrottle(cfg ThrottleConfig, now func() time.Time) *loginThrottle {
-	return &loginThrottle{
-		cfg: cfg.withDefaults(), now: now,
-		byUser: map[[2]string][]time.Time{}, byIP: map[string][]time.Time{},
+func newSlidingLog[K comparable](limit int, window time.Duration) *slidingLog[K] {
+	return &slidingLog[K]{limit: limit, window: window, logs: map[K][]time.Time{}}
+}
+
+// wait is how long k must wait before another attempt is allowed (0: allowed now).
+func (s *slidingLog[K]) wait(k K, now time.Time) time.Duration {
+	if s.limit <= 0 {
+		return 0
 	}
-}
-
-// check returns how long the caller must wait before trying (ip, username) again, or 0.
-func (t *loginThrottle) check(ip, username string) time.Duration {
-	now := t.now()
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.sweep(now)
-	wait := t.waitFor(t.byUser[[2]string{ip, username}], t.cfg.PerUsername, now)
-	if w := t.waitFor(t.byIP[ip], t.cfg.PerIP, now); w > wait {
-		wait = w
+	log := s.live(s.logs[k], now)
+	if len(log) < s.limit {
+		return 0
 	}
-	return wait
+	return log[len(log)-s.limit].Add(s.window).Sub(now)
 }
 
-// fail records a failed attempt.
-func (t *loginThrottle) fail(ip, username string) {
-	now := t.now()
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	k := [2]string{ip, username}
-	t.byUser[k] = t.record(t.byUser[k], t.cfg.PerUsername, now)
-	t.byIP[ip] = t.record(t.byIP[ip], t.cfg.PerIP, now)
-}
-
-// succeed forgets the (ip, username) failures: the user proved they know the password.
-func (t *loginThrottle) succeed(ip, username string) {
-	t.mu.Lock()
-	delete(t.byUser, [2]string{ip, username})
-	t.mu.Unlock()
-}
-
-func (t *loginThrottle) record(log []time.Time, limit int, now time.Time) []time.Time {
-	log = t.live(log, now)
-	if len(log) >= limit {
+// record counts an attempt of k at now; the caller checked wait first.
+func (s *slidingLog[K]) record(k K, now time.Time) {
+	if s.limit <= 0 {
+		return
+	}
+	log := s.live(s.logs[k], now)
+	if len(log) >= s.limit {
 		log = log[1:]
 	}
-	return append(log, now)
+	s.logs[k] = append(log, now)
 }
 
-func (t *loginThrottle) live(log []time.Time, now time.Time) []time.Time {
+// giveBack removes one attempt of k recorded at `at`.
+func (s *slidingLog[K]) giveBack(k K, at time.Time) {
+	log := s.logs[k]
+	for i := len(log) - 1; i >= 0; i-- {
+		if log[i].Equal(at) {
+			log = append(log[:i], log[i+1:]...)
+			break
+		}
+	}
+	if len(log) == 0 {
+		delete(s.logs, k)
+		return
+	}
+	s.logs[k] = log
+}
+
+func (s *slidingLog[K]) forget(k K) { delete(s.logs, k) }
+
+func (s *slidingLog[K]) live(log []time.Time, now time.Time) []time.Time {
 	cut := 0
-	for cut < len(log) && now.Sub(log[cut]) >= t.cfg.Window {
+	for cut < len(log) && now.Sub(log[cut]) >= s.window {
 		cut++
 	}
 	return log[cut:]
 }
 
-func (t *loginThrottle) waitFor(log []time.Time, limit int, now time.Time) time.Duration {
-	log = t.live(log, now)
-	if len(log) < limit {
-		return 0
-	}
-	return log[len(log)-limit].Add(t.cfg.Window).Sub(now)
-}
-
-// sweep drops keys whose failures all left the window, at most once per window.
-func (t *loginThrottle) sweep(now time.Time) {
-	if now.Sub(t.swept) < t.cfg.Window {
+// sweep drops keys whose attempts all left the window, at most once per window.
+func (s *slidingLog[K]) sweep(now time.Time) {
+	if now.Sub(s.swept) < s.window {
 		return
 	}
-	t.swept = now
-	for k, log := range t.byUser {
-		if len(t.live(log, now)) == 0 {
-			delete(t.byUser, k)
+	s.swept = now
+	for k, log := range s.logs {
+		if len(s.live(log, now)) == 0 {
+			delete(s.logs, k)
 		}
 	}
-	for k, log := range t.byIP {
-		if len(t.live(log, now)) == 0 {
-			delete(t.byIP, k)
-		}
+}
+
+// loginThrottle applies the contract's rules: about PerUsername attempts a window for
+// one (IP, username) and PerIP for one IP, counted from the moment an attempt starts;
+// a throttled attempt is refused before the password is checked; a successful one gives
+// its count back (and clears its pair, whose owner proved they know the password).
+type loginThrottle struct {
+	now func() time.Time
+
+	mu       sync.Mutex
+	byUser   *slidingLog[[2]string]
+	byIP     *slidingLog[string]
+	register *slidingLog[string]
+}
+
+func newLoginThrottle(cfg ThrottleConfig, now func() time.Time) *loginThrottle {
+	cfg = cfg.withDefaults()
+	return &loginThrottle{
+		now:      now,
+		byUser:   newSlidingLog[[2]string](cfg.PerUsername, cfg.Window),
+		byIP:     newSlidingLog[string](cfg.PerIP, cfg.Window),
+		register: newSlidingLog[string](cfg.RegisterPerIP, cfg.Window),
 	}
+}
+
+// attempt is a login attempt that was counted; finish it with succeeded or failed.
+type attempt struct {
+	ip, username string
+	at           time.Time
+}
+
+// begin counts a login attempt for (ip, username) and returns it, or returns how long
+// the caller must wait (nothing counted) when either limit is reached.
+func (t *loginThrottle) begin(ip, username string) (attempt, time.Duration) {
+	now := t.now()
+	k := [2]string{ip, username}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.byUser.sweep(now)
+	t.byIP.sweep(now)
+	if w := max(t.byUser.wait(k, now), t.byIP.wait(ip, now)); w > 0 {
+		return attempt{}, w
+	}
+	t.byUser.record(k, now)
+	t.byIP.record(ip, now)
+	return attempt{ip: ip, username: username, at: now}, 0
+}
+
+// succeeded gives the attempt's count back and forgets the pair's failures.
+func (t *loginThrottle) succeeded(a attempt) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.byUser.forget([2]string{a.ip, a.username})
+	t.byIP.giveBack(a.ip, a.at)
+}
+
+// void gives back an attempt that ended in neither verdict (a server error).
+func (t *loginThrottle) void(a attempt) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.byUser.giveBack([2]string{a.ip, a.username}, a.at)
+	t.byIP.giveBack(a.ip, a.at)
+}
+
+// beginRegistration counts a registration from ip, or says how long to wait.
+func (t *loginThrottle) beginRegistration(ip string) (attempt, time.Duration) {
+	now := t.now()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.register.sweep(now)
+	if w := t.register.wait(ip, now); w > 0 {
+		return attempt{}, w
+	}
+	t.register.record(ip, now)
+	return attempt{ip: ip, at: now}, 0
+}
+
+// registrationVoid gives back a registration refused before it touched anything
+// (an invalid form): a user fixing typos is not throttled for them.
+func (t *loginThrottle) registrationVoid(a attempt) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.register.giveBack(a.ip, a.at)
 }
 
 // retryAfterSeconds rounds a wait up to whole seconds, at least 1.

@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/url"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/presenced/presenced/auth"
+	"github.com/presenced/presenced/internal/clientip"
 )
 
 // config is every flag of the contract. Each has an environment twin
@@ -31,9 +34,14 @@ type config struct {
 	LogLevel       string
 	LogFormat      string
 	BcryptCost     int
+	MaxConns       int
+	RegisterRate   int
+	TrustedProxies string
+	MetricsAddr    string
 
 	logLevel slog.Level
 	origins  []string
+	proxies  *clientip.Resolver
 }
 
 // usageError is a configuration mistake: reported in one line, exit status 2.
@@ -64,6 +72,10 @@ func newFlagSet(c *config, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
 	fs.IntVar(&c.BcryptCost, "bcrypt-cost", auth.DefaultBcryptCost, "bcrypt work factor of new password hashes (4–31)")
+	fs.IntVar(&c.MaxConns, "max-conns", defaultMaxConns(), "open TCP connections on this node; beyond it new ones are closed at once (default 90% of the file limit; 0: no limit)")
+	fs.IntVar(&c.RegisterRate, "register-rate", 10, "registrations per client IP per minute (0: no limit)")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "comma list of CIDRs whose X-Forwarded-For names the client (empty: none)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", "", "empty: /metrics on the main port; else a listener of its own (e.g. 127.0.0.1:9090) and none on the main port")
 	fs.Usage = func() {
 		fmt.Fprintf(out, "Usage: presenced [flags]\n       presenced createsuperuser -username U -email E\n\n")
 		fmt.Fprintf(out, "Every flag has an environment twin, e.g. -addr ↔ PRESENCED_ADDR; flags win.\n\nFlags:\n")
@@ -152,6 +164,21 @@ func (c *config) validate() error {
 	if c.BcryptCost < 4 || c.BcryptCost > 31 {
 		return usagef("-bcrypt-cost %d: want 4–31", c.BcryptCost)
 	}
+	for name, v := range map[string]int{"max-conns": c.MaxConns, "register-rate": c.RegisterRate} {
+		if v < 0 {
+			return usagef("-%s %d: want 0 (no limit) or more", name, v)
+		}
+	}
+	proxies, err := clientip.Parse(c.TrustedProxies)
+	if err != nil {
+		return usagef("-trusted-proxies: %v", err)
+	}
+	c.proxies = proxies
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			return usagef("-metrics-addr %q: want host:port, e.g. 127.0.0.1:9090", c.MetricsAddr)
+		}
+	}
 	for _, o := range strings.Split(c.AllowedOrigins, ",") {
 		if o = strings.TrimSpace(o); o != "" {
 			c.origins = append(c.origins, o)
@@ -178,4 +205,18 @@ func redactDSN(dsn string) string {
 		u.User = url.UserPassword(u.User.Username(), "xxxxx")
 	}
 	return u.String()
+}
+
+// defaultMaxConns is 90 % of the process's descriptor limit (Go raises the soft limit
+// to the hard one at start): the rest is left for the database, Redis, logs and the
+// listener itself, so that the process never meets EMFILE on its own files.
+func defaultMaxConns() int {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil || lim.Cur == 0 {
+		return 0
+	}
+	if lim.Cur > 1<<30 {
+		return 1 << 30 * 9 / 10
+	}
+	return int(lim.Cur) * 9 / 10
 }

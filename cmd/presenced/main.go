@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	nethttp "net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -22,12 +23,14 @@ import (
 	"github.com/presenced/presenced/actors"
 	"github.com/presenced/presenced/auth"
 	apihttp "github.com/presenced/presenced/http"
+	"github.com/presenced/presenced/internal/connlimit"
 	"github.com/presenced/presenced/metrics"
 	"github.com/presenced/presenced/persistence"
 	"github.com/presenced/presenced/web"
 	"github.com/presenced/presenced/ws"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // shutdownTimeout bounds the graceful part of a shutdown.
@@ -168,7 +171,8 @@ func serve(ctx context.Context, stopSignals func(), cfg *config, log *slog.Logge
 	app, err := apihttp.New(apihttp.Config{
 		Store: store, Tokens: tokens, Hasher: hasher, Presence: sys,
 		Logger: log.With("component", "http"), Registry: reg, Gatherer: reg, Ready: ready,
-		SPA: web.Dist(),
+		SPA: web.Dist(), ClientIP: cfg.proxies.Of, MetricsElsewhere: cfg.MetricsAddr != "",
+		Throttle: apihttp.ThrottleConfig{RegisterPerIP: cfg.RegisterRate},
 		Mount: func(app *fiber.App) {
 			sockets.Load().Mount(app, "/websocket/")
 			sockets.Load().Mount(app, "/socket.io/")
@@ -178,13 +182,24 @@ func serve(ctx context.Context, stopSignals func(), cfg *config, log *slog.Logge
 		return err
 	}
 
-	ln, err := net.Listen("tcp", cfg.Addr)
+	raw, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return usagef("listen on %s: %v", cfg.Addr, err)
 	}
+	ln := connlimit.Wrap(raw, cfg.MaxConns, log.With("component", "listener"))
+	reg.MustRegister(metrics.NewListener(ln))
+	served := make(chan error, 2)
+	if cfg.MetricsAddr != "" {
+		msrv, err := serveMetrics(cfg.MetricsAddr, reg, served)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer msrv.Close()
+		log.Info("metrics listening", "addr", msrv.Addr)
+	}
 	log.Info("presenced listening", "addr", ln.Addr().String(), "db", redactDSN(cfg.DB),
-		"redis", redactDSN(cfg.Redis), "node", sys.Node())
-	served := make(chan error, 1)
+		"redis", redactDSN(cfg.Redis), "node", sys.Node(), "max_conns", cfg.MaxConns)
 	go func() { served <- app.Listener(ln) }()
 
 	purge := time.NewTicker(time.Hour)
@@ -194,7 +209,7 @@ func serve(ctx context.Context, stopSignals func(), cfg *config, log *slog.Logge
 		case <-ctx.Done():
 			running = false
 		case err := <-served:
-			return fmt.Errorf("http server: %w", err)
+			return fmt.Errorf("serving: %w", err)
 		case <-purge.C:
 			tokens.PurgeRevoked()
 			if _, err := store.PurgeRevokedTokens(ctx, time.Now()); err != nil {
@@ -224,6 +239,25 @@ func serve(ctx context.Context, stopSignals func(), cfg *config, log *slog.Logge
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// serveMetrics serves /metrics alone on addr (-metrics-addr), so that the figures can
+// stay on a private interface while the main port faces the internet. The returned
+// server's Addr is the bound address.
+func serveMetrics(addr string, g prometheus.Gatherer, failed chan<- error) (*nethttp.Server, error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, usagef("-metrics-addr: listen on %s: %v", addr, err)
+	}
+	mux := nethttp.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{}))
+	srv := &nethttp.Server{Addr: l.Addr().String(), Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 60 * time.Second}
+	go func() {
+		if err := srv.Serve(l); err != nil && !errors.Is(err, nethttp.ErrServerClosed) {
+			failed <- fmt.Errorf("metrics listener: %w", err)
+		}
+	}()
+	return srv, nil
 }
 
 // socketStats are the transport figures of server-action:stats.
