@@ -14,6 +14,12 @@ import (
 // never edited: a change to the schema is a new file with the next number, in both
 // folders (a test checks that the two folders list the same versions).
 //
+// A migration may also have a Go step, for what SQL cannot do (Unicode case folding):
+// a function registered under its version in the backend's table (sqliteSteps,
+// postgresSteps) that runs right after the version's SQL, in the same transaction, so a
+// failing step applies nothing. Steps follow the same rules as files: never edited once
+// released, present for the same versions on both backends (tested).
+//
 //go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
 var migrationFiles embed.FS
 

@@ -51,20 +51,27 @@ func OpenPostgres(ctx context.Context, dsn string, logger *slog.Logger) (*Postgr
 		s.pool.Close()
 		return nil, fmt.Errorf("open postgres %s: %w", s.target, err)
 	}
-	if err := s.migrate(ctx); err != nil {
+	known, err := loadMigrations(migrationFiles, postgresMigrations)
+	if err != nil {
+		s.pool.Close()
+		return nil, fmt.Errorf("open postgres %s: %w", s.target, err)
+	}
+	if err := s.migrate(ctx, known); err != nil {
 		s.pool.Close()
 		return nil, fmt.Errorf("open postgres %s: %w", s.target, err)
 	}
 	return s, nil
 }
 
-func (s *PostgresStore) migrate(ctx context.Context) error {
-	known, err := loadMigrations(migrationFiles, postgresMigrations)
-	if err != nil {
-		return err
-	}
+// postgresSteps are the Go parts of migrations, by version (see migrate.go).
+var postgresSteps = map[int]func(ctx context.Context, tx pgx.Tx) error{
+	2: postgresFillUsernameKeys,
+}
+
+// migrate applies the migrations of known that the database lacks, all in one transaction.
+func (s *PostgresStore) migrate(ctx context.Context, known []migration) error {
 	applied := 0
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		// Held until the transaction ends: a second process blocks here, then finds
 		// everything applied. Taken before CREATE TABLE IF NOT EXISTS, which is not safe
 		// against itself run concurrently.
@@ -92,6 +99,11 @@ func (s *PostgresStore) migrate(ctx context.Context) error {
 			if _, err := tx.Exec(ctx, m.sql); err != nil {
 				return fmt.Errorf("migrate %s: %w", m.name, err)
 			}
+			if step := postgresSteps[m.version]; step != nil {
+				if err := step(ctx, tx); err != nil {
+					return fmt.Errorf("migrate %s: %w", m.name, err)
+				}
+			}
 			if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, m.version); err != nil {
 				return fmt.Errorf("migrate %s: record version: %w", m.name, err)
 			}
@@ -104,6 +116,34 @@ func (s *PostgresStore) migrate(ctx context.Context) error {
 	}
 	s.logger.Info("database ready", "backend", "postgres", "target", s.target,
 		"schema_version", known[len(known)-1].version, "migrations_applied", applied)
+	return nil
+}
+
+// postgresFillUsernameKeys is migration 2's Go step: it sets every user's username_key,
+// or fails naming the users whose keys clash.
+func postgresFillUsernameKeys(ctx context.Context, tx pgx.Tx) error {
+	rows, _ := tx.Query(ctx, `SELECT id, username FROM users ORDER BY id`)
+	users, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (keyedUser, error) {
+		var u keyedUser
+		err := r.Scan(&u.id, &u.username)
+		return u, err
+	})
+	if err != nil {
+		return fmt.Errorf("read usernames: %w", err)
+	}
+	if err := usernameKeys(users); err != nil {
+		return err
+	}
+	ids := make([]int64, len(users))
+	keys := make([]string, len(users))
+	for i, u := range users {
+		ids[i], keys[i] = u.id, u.key
+	}
+	// One statement for every user.
+	if _, err := tx.Exec(ctx, `UPDATE users SET username_key = k.key
+		FROM unnest($1::bigint[], $2::text[]) AS k(id, key) WHERE users.id = k.id`, ids, keys); err != nil {
+		return fmt.Errorf("set username keys: %w", err)
+	}
 	return nil
 }
 

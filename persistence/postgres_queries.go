@@ -46,9 +46,9 @@ func (s *PostgresStore) CreateUser(ctx context.Context, nu NewUser) (User, error
 		DateJoined:   storedTime(time.Now()),
 	}
 	err := s.pool.QueryRow(ctx,
-		`INSERT INTO users (username, email, password_hash, is_staff, date_joined)
-		 VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-		u.Username, u.Email, u.PasswordHash, u.IsStaff, u.DateJoined,
+		`INSERT INTO users (username, username_key, email, password_hash, is_staff, date_joined)
+		 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+		u.Username, UsernameKey(u.Username), u.Email, u.PasswordHash, u.IsStaff, u.DateJoined,
 	).Scan(&u.ID)
 	if isPGUnique(err) {
 		return User{}, fmt.Errorf("create user %q: %w", nu.Username, ErrUsernameTaken)
@@ -71,10 +71,10 @@ func (s *PostgresStore) UserByID(ctx context.Context, id int64) (User, error) {
 	return u, nil
 }
 
-// UserByUsername implements Store; lower() on both sides uses users_username_lower_key.
+// UserByUsername implements Store.
 func (s *PostgresStore) UserByUsername(ctx context.Context, username string) (User, error) {
 	u, err := scanPGUser(s.pool.QueryRow(ctx,
-		`SELECT `+pgUserColumns+` FROM users WHERE lower(username) = lower($1)`, username))
+		`SELECT `+pgUserColumns+` FROM users WHERE username_key = $1`, UsernameKey(username)))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return User{}, fmt.Errorf("user %q: %w", username, ErrNotFound)
 	}

@@ -63,7 +63,12 @@ func OpenSQLite(ctx context.Context, path string, logger *slog.Logger) (*SQLiteS
 	s.writer.SetConnMaxLifetime(0)
 
 	// Migrate before the readers connect: the writer's first connection turns WAL on.
-	if err := s.migrate(ctx); err != nil {
+	known, err := loadMigrations(migrationFiles, sqliteMigrations)
+	if err != nil {
+		_ = s.writer.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	if err := s.migrate(ctx, known); err != nil {
 		_ = s.writer.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
@@ -98,11 +103,13 @@ func sqliteDSN(path string, write bool) string {
 	return path + "?" + q.Encode()
 }
 
-func (s *SQLiteStore) migrate(ctx context.Context) error {
-	known, err := loadMigrations(migrationFiles, sqliteMigrations)
-	if err != nil {
-		return err
-	}
+// sqliteSteps are the Go parts of migrations, by version (see migrate.go).
+var sqliteSteps = map[int]func(ctx context.Context, tx *sql.Tx) error{
+	2: sqliteFillUsernameKeys,
+}
+
+// migrate applies the migrations of known that the database lacks, all in one transaction.
+func (s *SQLiteStore) migrate(ctx context.Context, known []migration) error {
 	tx, err := s.writer.BeginTx(ctx, nil) // BEGIN IMMEDIATE: a second process waits here
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
@@ -129,6 +136,11 @@ func (s *SQLiteStore) migrate(ctx context.Context) error {
 		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 			return fmt.Errorf("migrate %s: %w", m.name, err)
 		}
+		if step := sqliteSteps[m.version]; step != nil {
+			if err := step(ctx, tx); err != nil {
+				return fmt.Errorf("migrate %s: %w", m.name, err)
+			}
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`,
 			m.version, now); err != nil {
 			return fmt.Errorf("migrate %s: record version: %w", m.name, err)
@@ -139,6 +151,42 @@ func (s *SQLiteStore) migrate(ctx context.Context) error {
 	}
 	s.logger.Info("database ready", "backend", "sqlite", "path", s.path,
 		"schema_version", known[len(known)-1].version, "migrations_applied", len(todo))
+	return nil
+}
+
+// sqliteFillUsernameKeys is migration 2's Go step: it sets every user's username_key,
+// or fails naming the users whose keys clash.
+func sqliteFillUsernameKeys(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `SELECT id, username FROM users ORDER BY id`)
+	if err != nil {
+		return fmt.Errorf("read usernames: %w", err)
+	}
+	var users []keyedUser
+	for rows.Next() {
+		var u keyedUser
+		if err := rows.Scan(&u.id, &u.username); err != nil {
+			rows.Close()
+			return fmt.Errorf("read usernames: %w", err)
+		}
+		users = append(users, u)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read usernames: %w", err)
+	}
+	if err := usernameKeys(users); err != nil {
+		return err
+	}
+	stmt, err := tx.PrepareContext(ctx, `UPDATE users SET username_key = ? WHERE id = ?`)
+	if err != nil {
+		return fmt.Errorf("set username keys: %w", err)
+	}
+	defer stmt.Close()
+	for _, u := range users {
+		if _, err := stmt.ExecContext(ctx, u.key, u.id); err != nil {
+			return fmt.Errorf("set username key of user %d: %w", u.id, err)
+		}
+	}
 	return nil
 }
 

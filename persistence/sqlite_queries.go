@@ -57,9 +57,9 @@ func (s *SQLiteStore) CreateUser(ctx context.Context, nu NewUser) (User, error) 
 		DateJoined:   storedTime(time.Now()),
 	}
 	err := s.writer.QueryRowContext(ctx,
-		`INSERT INTO users (username, email, password_hash, is_staff, date_joined)
-		 VALUES (?, ?, ?, ?, ?) RETURNING id`,
-		u.Username, u.Email, u.PasswordHash, u.IsStaff, u.DateJoined.UnixMicro(),
+		`INSERT INTO users (username, username_key, email, password_hash, is_staff, date_joined)
+		 VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+		u.Username, UsernameKey(u.Username), u.Email, u.PasswordHash, u.IsStaff, u.DateJoined.UnixMicro(),
 	).Scan(&u.ID)
 	if isSQLiteUnique(err) {
 		return User{}, fmt.Errorf("create user %q: %w", nu.Username, ErrUsernameTaken)
@@ -83,10 +83,10 @@ func (s *SQLiteStore) UserByID(ctx context.Context, id int64) (User, error) {
 	return u, nil
 }
 
-// UserByUsername implements Store. NOCASE folds ASCII letters only.
+// UserByUsername implements Store.
 func (s *SQLiteStore) UserByUsername(ctx context.Context, username string) (User, error) {
 	u, err := scanSQLiteUser(s.reader.QueryRowContext(ctx,
-		`SELECT `+sqliteUserColumns+` FROM users WHERE username = ? COLLATE NOCASE`, username))
+		`SELECT `+sqliteUserColumns+` FROM users WHERE username_key = ?`, UsernameKey(username)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return User{}, fmt.Errorf("user %q: %w", username, ErrNotFound)
 	}

@@ -15,14 +15,97 @@ import (
 )
 
 func sqliteBackend() backend {
-	return backend{
-		newDSN: func(t *testing.T) string {
-			// A folder that does not exist yet: Open creates it.
-			return "sqlite://" + filepath.Join(t.TempDir(), "data", "presenced.db")
-		},
-		migrationsDir: sqliteMigrations,
-		unicodeFold:   false, // NOCASE folds ASCII only
+	newDSN := func(t *testing.T) string {
+		// A folder that does not exist yet: Open creates it.
+		return "sqlite://" + filepath.Join(t.TempDir(), "data", "presenced.db")
 	}
+	return backend{
+		newDSN:        newDSN,
+		migrationsDir: sqliteMigrations,
+		newLegacyDSN:  newDSN, // NOCASE folds ASCII only
+		migrateTo:     sqliteMigrateTo,
+		raw:           sqliteRaw,
+		insertV1User:  `INSERT INTO users (username, password_hash, date_joined) VALUES ($1, 'x', 0) RETURNING id`,
+		schemaQueries: []string{
+			`SELECT type, name, coalesce(sql, '') FROM sqlite_schema ORDER BY type, name`,
+			`SELECT name, seq FROM sqlite_sequence ORDER BY name`,
+		},
+	}
+}
+
+func sqlitePathOf(t *testing.T, dsn string) string {
+	t.Helper()
+	path, err := parseSQLiteDSN(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// sqliteMigrateTo is OpenSQLite with the migrations up to version only.
+func sqliteMigrateTo(t *testing.T, dsn string, version int) {
+	t.Helper()
+	path := sqlitePathOf(t, dsn)
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	w, err := sql.Open("sqlite", sqliteDSN(path, true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	w.SetMaxOpenConns(1)
+	s := &SQLiteStore{path: path, writer: w, logger: slog.New(slog.DiscardHandler)}
+	if err := s.migrate(t.Context(), migrationsUpTo(t, sqliteMigrations, version)); err != nil {
+		t.Fatalf("migrate to version %d: %v", version, err)
+	}
+}
+
+type sqliteRawDB struct{ db *sql.DB }
+
+func sqliteRaw(t *testing.T, dsn string) rawDB {
+	t.Helper()
+	db, err := sql.Open("sqlite", sqliteDSN(sqlitePathOf(t, dsn), true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetMaxOpenConns(1)
+	t.Cleanup(func() { _ = db.Close() })
+	return sqliteRawDB{db}
+}
+
+func (r sqliteRawDB) exec(t *testing.T, query string, args ...any) error {
+	_, err := r.db.ExecContext(t.Context(), query, args...)
+	return err
+}
+
+func (r sqliteRawDB) lines(t *testing.T, query string, args ...any) []string {
+	t.Helper()
+	rows, err := r.db.QueryContext(t.Context(), query, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatalf("%s: %v", query, err)
+		}
+		out = append(out, joinValues(vals))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return out
 }
 
 func TestSQLite(t *testing.T) {

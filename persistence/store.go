@@ -9,16 +9,25 @@
 //
 //   - Times are stored in UTC at microsecond resolution (PostgreSQL's) and come back as
 //     UTC time.Time values; a time with nanoseconds comes back truncated to the microsecond.
-//   - Usernames are unique case-insensitively. SQLite's NOCASE folds ASCII letters only;
-//     PostgreSQL's lower() lowercases what the database's LC_CTYPE knows (non-ASCII
-//     letters too under a UTF-8 locale; simple lowercasing, so "STRASSE" is not
-//     "straße"). The HTTP layer case-folds usernames before they reach the store, so the
-//     store compares the values it is given and stores them as given.
+//   - Usernames are unique without regard to case: two usernames are one user when their
+//     UsernameKey (Unicode full case folding of the NFKC form) is equal, so "Émile",
+//     "ÉMILE" and "E\u0301mile" are one user, and "Straße" and "STRASSE" too. The store
+//     computes the key itself, in Go, from the username it is given, keeps it in the
+//     username_key column under a UNIQUE index (the same on both backends, whatever
+//     the database's locale), and stores the username as given, for display.
+//     CreateUser refuses a username whose key is taken (ErrUsernameTaken), concurrent
+//     calls included; UserByUsername looks the key up, so logging in is
+//     case-insensitive too. Callers need not fold anything. A username changed
+//     outside presenced (in SQL) must have username_key set to its UsernameKey with it.
 //   - Every value reaches SQL as a bound parameter.
-//   - Schema changes are numbered SQL files embedded in the binary (migrations/), applied
-//     by Open in one transaction and recorded in schema_migrations. Opening an up-to-date
-//     database applies nothing; concurrent opens apply each migration once (SQLite:
-//     BEGIN IMMEDIATE; PostgreSQL: an advisory lock).
+//   - Schema changes are numbered SQL files embedded in the binary (migrations/), some
+//     with a Go step (migrate.go), applied by Open in one transaction and recorded in
+//     schema_migrations. Opening an up-to-date database applies nothing; concurrent
+//     opens apply each migration once (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory
+//     lock). A migration that fails applies nothing: Open returns its error and the
+//     database stays as it was. Migration 2 fills username_key; when existing users'
+//     usernames have the same key, it fails with ErrUsernameClash naming them (username
+//     and id), for an operator to rename all but one of each group before starting again.
 package persistence
 
 import (
@@ -31,7 +40,7 @@ import (
 var (
 	// ErrNotFound: no row matched (unknown user id or username).
 	ErrNotFound = errors.New("persistence: not found")
-	// ErrUsernameTaken: a user with that username exists (compared case-insensitively).
+	// ErrUsernameTaken: a user with that username exists (compared by UsernameKey).
 	ErrUsernameTaken = errors.New("persistence: username taken")
 )
 
@@ -71,11 +80,13 @@ type RevokedToken struct {
 
 // Store is the whole persistence surface. All methods are safe for concurrent use.
 type Store interface {
-	// CreateUser inserts a user; ErrUsernameTaken when the username exists in any case.
+	// CreateUser inserts a user, its username stored as given; ErrUsernameTaken when a
+	// user's username has the same UsernameKey (any case, any Unicode form).
 	CreateUser(ctx context.Context, u NewUser) (User, error)
 	// UserByID returns ErrNotFound for an unknown id.
 	UserByID(ctx context.Context, id int64) (User, error)
-	// UserByUsername matches case-insensitively; ErrNotFound when absent.
+	// UserByUsername returns the user whose username has the UsernameKey of username
+	// (any case, any Unicode form); ErrNotFound when there is none.
 	UserByUsername(ctx context.Context, username string) (User, error)
 	// UsersByIDs returns the users that exist among ids, ordered by id, each once.
 	// Unknown ids are skipped; no ids means no query.

@@ -16,8 +16,28 @@ type backend struct {
 	newDSN func(t *testing.T) string
 	// migrationsDir holds the backend's embedded migrations.
 	migrationsDir string
-	// unicodeFold: usernames match case-insensitively beyond ASCII (É = é).
-	unicodeFold bool
+
+	// For the migration tests (store_suite_migrate_test.go):
+
+	// newLegacyDSN is newDSN where the first schema's case-insensitive index let
+	// "Émile" and "émile" be two users (PostgreSQL: a database whose LC_CTYPE is C).
+	newLegacyDSN func(t *testing.T) string
+	// migrateTo migrates the storage at dsn up to version only, as an older binary did.
+	migrateTo func(t *testing.T, dsn string, version int)
+	// raw reaches the storage at dsn in plain SQL, around the Store.
+	raw func(t *testing.T, dsn string) rawDB
+	// insertV1User inserts a user ($1 the username) as schema version 1 allows, returning its id.
+	insertV1User string
+	// schemaQueries describe the schema (tables, columns, indexes, constraints), one row a line.
+	schemaQueries []string
+}
+
+// rawDB is plain SQL on a backend; statements write placeholders as $1, $2… (SQLite
+// takes them too).
+type rawDB interface {
+	exec(t *testing.T, query string, args ...any) error
+	// lines returns each row of query as its values joined by "|".
+	lines(t *testing.T, query string, args ...any) []string
 }
 
 // suiteCase is one conformance test; each runs on its own fresh storage.
@@ -32,6 +52,7 @@ func runStoreSuite(t *testing.T, b backend) {
 	cases = append(cases, userCases...)
 	cases = append(cases, presenceCases...)
 	cases = append(cases, lifecycleCases...)
+	cases = append(cases, migrateCases...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
@@ -217,23 +238,44 @@ func testUnicodeUsernames(t *testing.T, b backend) {
 		}
 	}
 
-	// Non-ASCII case folding depends on the database (see the package doc).
-	got, err := s.UserByUsername(ctx, "ÉLODIE")
-	_, createErr := s.CreateUser(ctx, NewUser{Username: "ΩΜΈΓΑ", PasswordHash: "x"})
-	if b.unicodeFold {
-		if err != nil || got.Username != "élodie" {
-			t.Errorf("UserByUsername(ÉLODIE) = %q, %v; want élodie", got.Username, err)
+	// Case and Unicode form do not matter, on every backend alike (UsernameKey).
+	byName := map[string]int64{}
+	for _, name := range names {
+		u, err := s.UserByUsername(ctx, name)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if !errors.Is(createErr, ErrUsernameTaken) {
-			t.Errorf("CreateUser(ΩΜΈΓΑ) err = %v, want ErrUsernameTaken", createErr)
+		byName[name] = u.ID
+	}
+	same := []struct{ lookup, owner string }{
+		{"ÉLODIE", "élodie"},
+		{"E\u0301LODIE", "élodie"}, // decomposed
+		{"ÜNÏCØDÉ", "Ünïcødé"},
+		{"STRASSE", "straße"}, // full case folding: ß is ss
+		{"Strasse", "straße"},
+		{"STRAẞE", "straße"}, // capital sharp s
+		{"école", "e\u0301cole"},
+		{"ÉCOLE", "e\u0301cole"},
+		{"ΩΜΈΓΑ", "Ωμέγα"},
+		{"δ", "Δ"},
+		{"SMILE 🙂", "smile 🙂"},
+		{"日本語ﾕｰｻﾞｰ", "日本語ユーザー"}, // halfwidth katakana: NFKC
+	}
+	for _, tc := range same {
+		got, err := s.UserByUsername(ctx, tc.lookup)
+		if err != nil || got.ID != byName[tc.owner] || got.Username != tc.owner {
+			t.Errorf("UserByUsername(%q) = %d %q, %v; want %d %q", tc.lookup, got.ID, got.Username, err, byName[tc.owner], tc.owner)
 		}
-	} else {
-		if !errors.Is(err, ErrNotFound) {
-			t.Errorf("UserByUsername(ÉLODIE) = %q, %v; want ErrNotFound (ASCII-only folding)", got.Username, err)
+		if _, err := s.CreateUser(ctx, NewUser{Username: tc.lookup, PasswordHash: "x"}); !errors.Is(err, ErrUsernameTaken) {
+			t.Errorf("CreateUser(%q) err = %v, want ErrUsernameTaken (%q has it)", tc.lookup, err, tc.owner)
 		}
-		if createErr != nil {
-			t.Errorf("CreateUser(ΩΜΈΓΑ): %v; want success (ASCII-only folding)", createErr)
+	}
+	// No accent, a dotless ı, no sharp s, no tonos: other names, free.
+	for _, name := range []string{"ｅｌｏｄｉｅ", "ecole", "strase", "ΩΜΕΓΑ", "ı"} {
+		if got, err := s.UserByUsername(ctx, name); !errors.Is(err, ErrNotFound) {
+			t.Errorf("UserByUsername(%q) = %q, %v; want ErrNotFound", name, got.Username, err)
 		}
+		mustCreate(t, s, name)
 	}
 }
 

@@ -77,6 +77,11 @@ func createSuperuser(args []string, getenv func(string) string, stdin io.Reader,
 	}
 	u, err := store.CreateUser(ctx, persistence.NewUser{Username: name, Email: strings.TrimSpace(*email), PasswordHash: hash, IsStaff: true})
 	if errors.Is(err, persistence.ErrUsernameTaken) {
+		// The one it clashes with may be spelled otherwise: usernames compare by UsernameKey.
+		if other, lookupErr := store.UserByUsername(ctx, name); lookupErr == nil && other.Username != name {
+			return fail("a user named %q (id %d) already exists; usernames are compared without regard to case, so %q is taken",
+				other.Username, other.ID, name)
+		}
 		return fail("a user named %q already exists", name)
 	}
 	if err != nil {
