@@ -132,7 +132,7 @@ func (s *server) login(c *fiber.Ctx) error {
 	}
 	// Counted before the password is checked: attempts sent in parallel are counted,
 	// not all checked, and a throttled pair costs no hash.
-	at, wait := s.throttle.begin(s.clientIP(c), strings.ToLower(username))
+	at, wait := s.throttle.begin(s.clientIP(c), persistence.UsernameKey(username))
 	if wait > 0 {
 		s.metrics.logins.WithLabelValues("throttled").Inc()
 		return throttled(retryAfterSeconds(wait))
