@@ -3,7 +3,10 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 GO ?= go
 BIN := bin
-NODE22 = $(shell bash web/tools/ensure-node.sh)
+# The pinned Node (>= 22.22; web/tools/ensure-node.sh installs it into .tools/node when missing).
+# Everything that runs node — the web build and tests, and the Go tests that drive socket.io-client
+# and playwright-core — gets it first on PATH, never the system one (Debian 12 has Node 18).
+NODE22 = $(or $(shell bash web/tools/ensure-node.sh),$(error web/tools/ensure-node.sh could not provide Node >= 22.22))
 FUZZTIME ?= 10s
 
 .PHONY: run build web web-check test test-deps lint test-go test-fuzz test-web test-e2e fuzz bench clean
@@ -39,15 +42,16 @@ lint:
 
 ## test-go: unit and integration tests with the race detector (real SQLite, PostgreSQL, Redis, socket.io-client)
 test-go:
-	$(GO) test -race -count=1 -timeout 20m ./...
+	PATH="$(NODE22):$$PATH" $(GO) test -race -count=1 -timeout 20m ./...
 
 ## test-fuzz: a short run of every fuzzer (FUZZTIME each); `make fuzz FUZZTIME=10m` for a long one
 test-fuzz fuzz:
-	@for pkg in $$($(GO) list ./...); do \
+	@log=$$(mktemp -t presenced-fuzz.XXXXXX.log); trap 'rm -f "$$log"' EXIT; \
+	for pkg in $$($(GO) list ./...); do \
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
 	    echo "fuzz $$pkg $$f ($(FUZZTIME))"; \
-	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg >/tmp/presenced-fuzz.log 2>&1 \
-	      || { cat /tmp/presenced-fuzz.log; exit 1; }; \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg >"$$log" 2>&1 \
+	      || { cat "$$log"; exit 1; }; \
 	  done; \
 	done
 
@@ -59,7 +63,7 @@ test-web:
 ## test-e2e: only the end-to-end tests (the real binary driven by socket.io-client and chromium);
 ## test-go runs them too
 test-e2e:
-	$(GO) test -count=1 -timeout 20m ./e2e/...
+	PATH="$(NODE22):$$PATH" $(GO) test -count=1 -timeout 20m ./e2e/...
 
 ## bench: side-by-side benchmarks against the Node socket.io reference (rewrites BENCHMARKS.md)
 bench:

@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/presenced/presenced/internal/testnode"
 )
 
 var binary string // built once by TestMain
@@ -255,7 +257,7 @@ func node(t *testing.T, timeout time.Duration, script string, env ...string) str
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", script)
+	cmd := exec.CommandContext(ctx, testnode.Path(t), script)
 	cmd.Env = append(os.Environ(), env...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {

@@ -16,13 +16,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/presenced/presenced/internal/testnode"
 	"github.com/presenced/presenced/persistence"
 )
 
 // runScript runs a node script of this folder, answering its ASK lines with answer.
 func runScript(t *testing.T, timeout time.Duration, script string, answer func(what string) string, env ...string) string {
 	t.Helper()
-	cmd := exec.Command("node", script)
+	cmd := exec.Command(testnode.Path(t), script)
 	cmd.Env = append(os.Environ(), env...)
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()

@@ -9,15 +9,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/presenced/presenced/internal/testnode"
 )
 
 // nodeModules locates the e2e folder's node_modules with socket.io-client,
 // failing with the fix when it is missing.
 func nodeModules(t *testing.T) string {
 	t.Helper()
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Fatalf("node is not installed: the socket.io-client acceptance tests need Node 20")
-	}
+	testnode.Path(t) // fails with how to get the pinned Node when there is none
 	dir, err := filepath.Abs(filepath.Join("..", "e2e", "node_modules"))
 	if err != nil {
 		t.Fatal(err)
@@ -36,7 +36,7 @@ func runNode(t *testing.T, e *testEnv, scenario string, env map[string]string, d
 	mods := nodeModules(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", filepath.Join("testdata", "client.js"), scenario)
+	cmd := exec.CommandContext(ctx, testnode.Path(t), filepath.Join("testdata", "client.js"), scenario)
 	cmd.Env = append(os.Environ(), "NODE_PATH="+mods, "URL=http://"+e.addr)
 	if debug {
 		cmd.Env = append(cmd.Env, "DEBUG=engine*,socket.io*")

@@ -24,6 +24,15 @@ var (
 	buildErr  error
 )
 
+// TestMain removes the folder of the server built for the tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binPath != "" {
+		os.RemoveAll(filepath.Dir(binPath))
+	}
+	os.Exit(code)
+}
+
 func serverBinary(t *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {
