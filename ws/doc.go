@@ -30,10 +30,23 @@
 // meanwhile, goes to a writer goroutine that exists only while frames are
 // queued: it drains the queue in batches (several frames per write syscall)
 // and exits when the queue is empty.
-// Polling sessions own no goroutine: the pending GET handler is their writer.
+// Polling sessions own no goroutine: the pending GET handler is their writer,
+// and while it waits it watches its connection from the runtime's poller, so
+// a client that goes away (a killed tab) closes the session at once
+// (pollwatch.go). Neither transport is cut by fasthttp's ReadTimeout:
+// hijacked connections have no deadline, and a pending GET clears the one
+// it changed before returning.
 // One heartbeat goroutine per Server sends Engine.IO pings and enforces the
 // ping, connect, ack and drain timeouts of every session; no session has a
 // timer of its own (the upgrade probe uses a read deadline while it lasts).
+//
+// # Bounds
+//
+// Everything a client can make the server queue counts against its
+// connection's outbound bound (Config.OutboundQueue frames,
+// Config.OutboundBytes bytes): the application's frames, acks and errors,
+// CONNECT replies, pongs to websocket pings. Nothing waits outside it; a
+// frame that does not fit closes the session as a slow consumer.
 //
 // Lock order: session.inMu (serialises inbound packet handling, OnConnect,
 // OnEvent, ack callbacks and OnClose) before session.mu (queue and state; never

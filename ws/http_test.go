@@ -100,7 +100,7 @@ func newLongPollEnv(t *testing.T, mod func(*Config)) *testEnv {
 	return startServer(t, cfg)
 }
 
-func connectPolling(t *testing.T, e *testEnv) string {
+func connectPolling(t testing.TB, e *testEnv) string {
 	t.Helper()
 	sid := e.pollHandshake()
 	q := "EIO=4&transport=polling&sid=" + sid

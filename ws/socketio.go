@@ -127,7 +127,7 @@ func (s *session) onConnect(p sioPacket) bool {
 
 	s.mu.Lock()
 	if err != nil {
-		s.sio, s.conn, s.pre = sioNone, nil, nil
+		s.sio, s.conn, s.pre, s.preBytes = sioNone, nil, nil, 0
 		s.mu.Unlock()
 		s.srv.stats.refused.Add(1)
 		var data any
@@ -146,7 +146,8 @@ func (s *session) onConnect(p sioPacket) bool {
 		reply = append(reply, `"}`...)
 		s.q = append(s.q, reply)
 		s.q = append(s.q, s.pre...)
-		s.pre = nil
+		s.qBytes += len(reply) + s.preBytes
+		s.pre, s.preBytes = nil, 0
 		s.kickLocked()
 	}
 	s.mu.Unlock()
