@@ -3,6 +3,8 @@ package ws
 import (
 	"log/slog"
 	"time"
+
+	"github.com/gofiber/fiber/v2"
 )
 
 // Config tunes a Server. Every zero value means the documented default.
@@ -43,6 +45,15 @@ type Config struct {
 	// origin; otherwise exact scheme://host[:port] values (case-insensitive).
 	// A request without an Origin header is always allowed (not a browser).
 	AllowedOrigins []string
+	// MaxConnsPerIP bounds the sessions one client address may have open on
+	// this Server (see iplimit.go for how each transport is refused). Zero
+	// or negative: no limit.
+	MaxConnsPerIP int
+	// ClientIP names a request's client address, for MaxConnsPerIP and
+	// Conn.RemoteIP (e.g. internal/clientip's Resolver.Of, which honours
+	// trusted proxies). It must return a string that outlives the request.
+	// nil: the TCP peer's address.
+	ClientIP func(c *fiber.Ctx) string
 	// Logger; nil discards.
 	Logger *slog.Logger
 }

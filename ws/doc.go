@@ -48,10 +48,16 @@
 // CONNECT replies, pongs to websocket pings. Nothing waits outside it; a
 // frame that does not fit closes the session as a slow consumer.
 //
+// Config.MaxConnsPerIP bounds the sessions of one client address
+// (Config.ClientIP names it): beyond it a polling handshake is answered 429
+// and a websocket's CONNECT is refused with CONNECT_ERROR
+// too_many_connections (iplimit.go).
+//
 // Lock order: session.inMu (serialises inbound packet handling, OnConnect,
 // OnEvent, ack callbacks and OnClose) before session.mu (queue and state; never
 // held while calling the application or for I/O that can wait: only for the
-// non-blocking direct write) before the registry shard
-// locks and Server.mu. The application's callbacks therefore run one at a time
-// per connection and may call any Conn method, including Close.
+// non-blocking direct write) before the registry shard locks, the
+// per-address counts (Server.ips) and Server.mu. The application's callbacks
+// therefore run one at a time per connection and may call any Conn method,
+// including Close.
 package ws

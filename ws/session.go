@@ -93,6 +93,7 @@ type session struct {
 	nextAck     int64
 	finalizing  bool // finalize started or scheduled
 	registered  bool
+	ipSlot      ipSlot // the place held in Server.ips, given back at unregister
 
 	inMu            sync.Mutex
 	app             Session // the application's, set when OnConnect accepted
@@ -126,6 +127,8 @@ func (s *session) unregisterLocked() {
 	s.registered = false
 	s.srv.gauge(s.transport).Add(-1)
 	s.srv.reg.remove(s)
+	s.srv.ips.release(s.hs.remoteIP, s.ipSlot)
+	s.ipSlot = ipNone
 }
 
 // connID names the session in logs: the Socket.IO id once there is one.

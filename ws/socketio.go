@@ -108,6 +108,13 @@ func (s *session) onConnect(p sioPacket) bool {
 		s.mu.Unlock()
 		return true // a second CONNECT for "/": ignored
 	}
+	if s.ipSlot == ipRefusing {
+		s.mu.Unlock()
+		s.srv.stats.ipRefused.Add(1)
+		s.push(frameTooManyConns, nil)
+		s.close(TooManyConnections, true) // after the CONNECT_ERROR
+		return false
+	}
 	c := &Conn{s: s, id: newID()}
 	s.sio, s.conn = sioConnecting, c
 	s.mu.Unlock()
@@ -154,6 +161,9 @@ func (s *session) onConnect(p sioPacket) bool {
 	s.srv.stats.connects.Add(1)
 	return true
 }
+
+// frameTooManyConns refuses a CONNECT beyond Config.MaxConnsPerIP.
+var frameTooManyConns = appendConnectError(nil, "", "too many connections", json.RawMessage(`{"code":"too_many_connections"}`))
 
 // appendConnectError appends `44[nsp,]{"message":…[,"data":…]}`.
 func appendConnectError(dst []byte, nsp, msg string, data any) []byte {

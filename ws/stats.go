@@ -21,6 +21,7 @@ type Stats struct {
 	ProtocolErrors    uint64 // sessions closed for parse/protocol errors or oversize payloads
 	PingTimeouts      uint64
 	PollsAbandoned    uint64 // polling sessions closed because a pending GET's connection went away
+	IPRefused         uint64 // sessions refused by Config.MaxConnsPerIP (429 or CONNECT_ERROR)
 	BinaryDropped     uint64 // binary Socket.IO packets dropped (not supported)
 }
 
@@ -30,7 +31,7 @@ type counters struct {
 	framesIn, bytesIn, framesOut, bytesOut      atomic.Uint64
 	writeCalls, slow, upgrades, upgradeFailures atomic.Uint64
 	protocolErrors, pingTimeouts, binaryDropped atomic.Uint64
-	pollsAbandoned                              atomic.Uint64
+	pollsAbandoned, ipRefused                   atomic.Uint64
 }
 
 func (c *counters) snapshot() Stats {
@@ -51,6 +52,7 @@ func (c *counters) snapshot() Stats {
 		ProtocolErrors:    c.protocolErrors.Load(),
 		PingTimeouts:      c.pingTimeouts.Load(),
 		PollsAbandoned:    c.pollsAbandoned.Load(),
+		IPRefused:         c.ipRefused.Load(),
 		BinaryDropped:     c.binaryDropped.Load(),
 	}
 }

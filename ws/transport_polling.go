@@ -18,7 +18,14 @@ var (
 
 // pollHandshake opens a polling session: the open packet is the body.
 func (srv *Server) pollHandshake(c *fiber.Ctx) error {
-	s := srv.newSession(captureHandshake(c), transportPolling)
+	hs := srv.captureHandshake(c)
+	slot, ok := srv.ips.acquire(hs.remoteIP, false)
+	if !ok {
+		srv.stats.ipRefused.Add(1)
+		return writeEngineError(c, errTooManyConns)
+	}
+	s := srv.newSession(hs, transportPolling)
+	s.ipSlot = slot
 	s.register()
 	if srv.closing.Load() {
 		s.close(ServerShutdown, false)

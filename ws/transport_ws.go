@@ -555,8 +555,13 @@ func (srv *Server) runWS(w *wsTransport, st *wsStart) {
 		srv.runProbe(w, st.sess)
 		return
 	}
+	slot, ok := srv.ips.acquire(st.hs.remoteIP, true)
+	if !ok { // the address filled up since serve's check: no session
+		srv.stats.ipRefused.Add(1)
+		return
+	}
 	s := srv.newSession(st.hs, transportWebsocket)
-	s.ws, w.sess = w, s
+	s.ws, w.sess, s.ipSlot = w, s, slot
 	defer func() {
 		if r := recover(); r != nil {
 			srv.log.Error("ws: panic in websocket session", "sid", s.sid, "panic", r)

@@ -31,6 +31,8 @@ type config struct {
 	LogLevel       string
 	LogFormat      string
 	BcryptCost     int
+	MaxConnsPerIP  int
+	TrustedProxies string
 
 	logLevel slog.Level
 	origins  []string
@@ -64,6 +66,8 @@ func newFlagSet(c *config, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
 	fs.IntVar(&c.BcryptCost, "bcrypt-cost", auth.DefaultBcryptCost, "bcrypt work factor of new password hashes (4–31)")
+	fs.IntVar(&c.MaxConnsPerIP, "max-conns-per-ip", 500, "Socket.IO sessions from one client IP on this node (0: no limit)")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "comma list of CIDRs whose X-Forwarded-For names the client")
 	fs.Usage = func() {
 		fmt.Fprintf(out, "Usage: presenced [flags]\n       presenced createsuperuser -username U -email E\n\n")
 		fmt.Fprintf(out, "Every flag has an environment twin, e.g. -addr ↔ PRESENCED_ADDR; flags win.\n\nFlags:\n")
@@ -148,6 +152,9 @@ func (c *config) validate() error {
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return usagef("-log-format %q: want text or json", c.LogFormat)
+	}
+	if c.MaxConnsPerIP < 0 {
+		return usagef("-max-conns-per-ip %d: want 0 (no limit) or more", c.MaxConnsPerIP)
 	}
 	if c.BcryptCost < 4 || c.BcryptCost > 31 {
 		return usagef("-bcrypt-cost %d: want 4–31", c.BcryptCost)

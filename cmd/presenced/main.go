@@ -22,6 +22,7 @@ import (
 	"github.com/presenced/presenced/actors"
 	"github.com/presenced/presenced/auth"
 	apihttp "github.com/presenced/presenced/http"
+	"github.com/presenced/presenced/internal/clientip"
 	"github.com/presenced/presenced/metrics"
 	"github.com/presenced/presenced/persistence"
 	"github.com/presenced/presenced/web"
@@ -111,6 +112,10 @@ func serve(ctx context.Context, stopSignals func(), cfg *config, log *slog.Logge
 	if err != nil {
 		return usagef("%v", err)
 	}
+	clients, err := clientip.Parse(cfg.TrustedProxies)
+	if err != nil {
+		return usagef("-trusted-proxies: %v", err)
+	}
 	// A single node owns all presence: nobody can be online before it starts. Nodes of
 	// a cluster share the database and must leave each other's users alone.
 	single := cfg.Redis == ""
@@ -155,8 +160,10 @@ func serve(ctx context.Context, stopSignals func(), cfg *config, log *slog.Logge
 	if err != nil {
 		return err
 	}
-	sockets.Store(ws.NewServer(ws.Config{AllowedOrigins: cfg.origins, Logger: log.With("component", "ws")},
-		ws.NewPresenceHandler(sys, log.With("component", "ws"))))
+	sockets.Store(ws.NewServer(ws.Config{
+		AllowedOrigins: cfg.origins, MaxConnsPerIP: cfg.MaxConnsPerIP, ClientIP: clients.Of,
+		Logger: log.With("component", "ws"),
+	}, ws.NewPresenceHandler(sys, log.With("component", "ws"))))
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
