@@ -38,7 +38,8 @@
 // it changed before returning.
 // One heartbeat goroutine per Server sends Engine.IO pings and enforces the
 // ping, connect, ack and drain timeouts of every session; no session has a
-// timer of its own (the upgrade probe uses a read deadline while it lasts).
+// timer of its own (the upgrade probe and a pending long poll use a read
+// deadline while they last).
 //
 // # Bounds
 //
