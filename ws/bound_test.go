@@ -47,11 +47,12 @@ func rawUpgrade(t testing.TB, addr, query string) net.Conn {
 // returns the bytes written and whether the server cut the connection.
 func flood(c net.Conn, chunk []byte, limit int, d time.Duration) (int, bool) {
 	end := time.Now().Add(d)
-	sent := 0
+	sent, off := 0, 0
 	for sent < limit && time.Now().Before(end) {
 		_ = c.SetWriteDeadline(time.Now().Add(200 * time.Millisecond))
-		n, err := c.Write(chunk)
+		n, err := c.Write(chunk[off:])
 		sent += n
+		off = (off + n) % len(chunk) // a timed-out write may end inside a frame: go on from there
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() {
 			continue // the server is not reading right now
