@@ -27,7 +27,7 @@ type Collector struct {
 	binds, rateLimited, noPong, storeWrites, storeErrors                    *prometheus.Desc
 	actorsLive, actorMessages, actorRestarts, mailbox, mailboxHWM, handle   *prometheus.Desc
 	sessions, frames, bytes, writeCalls, slow, upgrades, protoErrors        *prometheus.Desc
-	connects, pingTimeouts, redisUp                                         *prometheus.Desc
+	connects, pingTimeouts, redisUp, ipRefused, pollsAbandoned              *prometheus.Desc
 }
 
 var _ prometheus.Collector = (*Collector)(nil)
@@ -39,35 +39,37 @@ func desc(name, help string, labels ...string) *prometheus.Desc {
 // New returns a collector; register it with a prometheus.Registerer.
 func New(src Sources) *Collector {
 	return &Collector{
-		src:           src,
-		connections:   desc("connections", "Socket.IO connections by state.", "state"),
-		usersOnline:   desc("users_online", "Users online (as last published)."),
-		pongs:         desc("pongs_total", "ng-action pongs received."),
-		sweeps:        desc("sweeps_total", "Presence sweeps (server-action:ping broadcasts)."),
-		broadcasts:    desc("broadcasts_total", "Published update_user_online changes (one per version)."),
-		deliveries:    desc("update_deliveries_total", "update_user_online events handed to sockets."),
-		fanout:        desc("fanout_sockets", "Sockets one published update was delivered to."),
-		binds:         desc("binds_total", "Socket binds to a user by result.", "result"),
-		rateLimited:   desc("rate_limited_total", "ng-action events refused by the per-socket rate limit."),
-		noPong:        desc("no_pong_closes_total", "Sockets closed for answering no sweep within the pong timeout."),
-		storeWrites:   desc("store_presence_writes_total", "Presence transitions written to the database."),
-		storeErrors:   desc("store_errors_total", "Failed presence batch writes (retried)."),
-		actorsLive:    desc("actors", "Live actors by kind.", "kind"),
-		actorMessages: desc("actor_messages_total", "Messages handled by actors of a kind.", "kind"),
-		actorRestarts: desc("actor_restarts_total", "Actor restarts after a failure, by kind.", "kind"),
-		mailbox:       desc("actor_mailbox_length", "Messages waiting in the mailboxes of a kind.", "kind"),
-		mailboxHWM:    desc("actor_mailbox_high_water", "Highest mailbox backlog of a kind over the last 10 s (sampled).", "kind"),
-		handle:        desc("actor_handle_seconds", "Message handling time by kind (one message in 64 sampled).", "kind"),
-		sessions:      desc("socketio_sessions", "Engine.IO sessions by transport.", "transport"),
-		frames:        desc("socketio_frames_total", "Engine.IO packets by direction.", "direction"),
-		bytes:         desc("socketio_bytes_total", "Engine.IO payload bytes by direction.", "direction"),
-		writeCalls:    desc("socketio_write_calls_total", "Websocket write calls (frames out ÷ this = batching)."),
-		slow:          desc("socketio_slow_consumer_closes_total", "Sessions closed because their outbound queue was full."),
-		upgrades:      desc("socketio_upgrades_total", "Polling → websocket upgrades by result.", "result"),
-		protoErrors:   desc("socketio_protocol_errors_total", "Sessions closed for protocol errors, bad packets or oversize payloads."),
-		connects:      desc("socketio_connects_total", "Socket.IO CONNECTs by result (refused: bad token).", "result"),
-		pingTimeouts:  desc("socketio_ping_timeouts_total", "Sessions closed by the Engine.IO heartbeat."),
-		redisUp:       desc("redis_up", "1 while the Redis bridge is connected; 0 when down or not configured."),
+		src:            src,
+		connections:    desc("connections", "Socket.IO connections by state.", "state"),
+		usersOnline:    desc("users_online", "Users online (as last published)."),
+		pongs:          desc("pongs_total", "ng-action pongs received."),
+		sweeps:         desc("sweeps_total", "Presence sweeps (server-action:ping broadcasts)."),
+		broadcasts:     desc("broadcasts_total", "Published update_user_online changes (one per version)."),
+		deliveries:     desc("update_deliveries_total", "update_user_online events handed to sockets."),
+		fanout:         desc("fanout_sockets", "Sockets one published update was delivered to."),
+		binds:          desc("binds_total", "Socket binds to a user by result.", "result"),
+		rateLimited:    desc("rate_limited_total", "ng-action events refused by the per-socket rate limit."),
+		noPong:         desc("no_pong_closes_total", "Sockets closed for answering no sweep within the pong timeout."),
+		storeWrites:    desc("store_presence_writes_total", "Presence transitions written to the database."),
+		storeErrors:    desc("store_errors_total", "Failed presence batch writes (retried)."),
+		actorsLive:     desc("actors", "Live actors by kind.", "kind"),
+		actorMessages:  desc("actor_messages_total", "Messages handled by actors of a kind.", "kind"),
+		actorRestarts:  desc("actor_restarts_total", "Actor restarts after a failure, by kind.", "kind"),
+		mailbox:        desc("actor_mailbox_length", "Messages waiting in the mailboxes of a kind.", "kind"),
+		mailboxHWM:     desc("actor_mailbox_high_water", "Highest mailbox backlog of a kind over the last 10 s (sampled).", "kind"),
+		handle:         desc("actor_handle_seconds", "Message handling time by kind (one message in 64 sampled).", "kind"),
+		sessions:       desc("socketio_sessions", "Engine.IO sessions by transport.", "transport"),
+		frames:         desc("socketio_frames_total", "Engine.IO packets by direction.", "direction"),
+		bytes:          desc("socketio_bytes_total", "Engine.IO payload bytes by direction.", "direction"),
+		writeCalls:     desc("socketio_write_calls_total", "Websocket write calls (frames out ÷ this = batching)."),
+		slow:           desc("socketio_slow_consumer_closes_total", "Sessions closed because their outbound queue was full."),
+		upgrades:       desc("socketio_upgrades_total", "Polling → websocket upgrades by result.", "result"),
+		protoErrors:    desc("socketio_protocol_errors_total", "Sessions closed for protocol errors, bad packets or oversize payloads."),
+		connects:       desc("socketio_connects_total", "Socket.IO CONNECTs by result (refused: bad token).", "result"),
+		pingTimeouts:   desc("socketio_ping_timeouts_total", "Sessions closed by the Engine.IO heartbeat."),
+		redisUp:        desc("redis_up", "1 while the Redis bridge is connected; 0 when down or not configured."),
+		ipRefused:      desc("socketio_ip_refused_total", "Socket.IO sessions refused for -max-conns-per-ip."),
+		pollsAbandoned: desc("socketio_polls_abandoned_total", "Polling sessions closed because the connection of their pending GET closed (a killed tab)."),
 	}
 }
 
@@ -76,7 +78,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.connections, c.usersOnline, c.pongs, c.sweeps, c.broadcasts, c.deliveries,
 		c.fanout, c.binds, c.rateLimited, c.noPong, c.storeWrites, c.storeErrors, c.actorsLive, c.actorMessages,
 		c.actorRestarts, c.mailbox, c.mailboxHWM, c.handle, c.sessions, c.frames, c.bytes, c.writeCalls, c.slow,
-		c.upgrades, c.protoErrors, c.connects, c.pingTimeouts, c.redisUp} {
+		c.upgrades, c.protoErrors, c.connects, c.pingTimeouts, c.redisUp, c.ipRefused, c.pollsAbandoned} {
 		ch <- d
 	}
 }
@@ -141,6 +143,8 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		counter(c.connects, s.Connects, "accepted")
 		counter(c.connects, s.ConnectsRefused, "refused")
 		counter(c.pingTimeouts, s.PingTimeouts)
+		counter(c.ipRefused, s.IPRefused)
+		counter(c.pollsAbandoned, s.PollsAbandoned)
 	}
 	up := 0.0
 	if c.src.RedisUp != nil && c.src.RedisUp() {

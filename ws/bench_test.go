@@ -72,7 +72,7 @@ func BenchmarkSendFrameWebsocket(b *testing.B) {
 		b.Run(bc.name, func(b *testing.B) {
 			cfg := testConfig()
 			cfg.PingInterval, cfg.PingTimeout = time.Minute, time.Minute
-			cfg.OutboundQueue = 1 << 20
+			cfg.OutboundQueue, cfg.OutboundBytes = 1<<20, 1<<30
 			cfg.Logger = nil
 			e := startServer(b, cfg)
 			frame := EncodeEvent("server-action:ping", json.RawMessage(`{"message":"ping","seq":1,"ts":1795000000000}`))

@@ -3,6 +3,8 @@ package ws
 import (
 	"log/slog"
 	"time"
+
+	"github.com/gofiber/fiber/v2"
 )
 
 // Config tunes a Server. Every zero value means the documented default.
@@ -25,16 +27,33 @@ type Config struct {
 	AckTimeout time.Duration
 	// OutboundQueue is the number of frames a connection may have queued and
 	// not yet handed to the kernel (websocket) or to a GET (polling); one
-	// more closes it as a slow consumer. The websocket writer takes the whole
+	// more closes it as a slow consumer. Everything counts: the application's
+	// frames, acks and errors answering the client, and the websocket control
+	// frames (pongs) answering its pings. The websocket writer takes the whole
 	// queue per write, so only a client that stopped reading (or a burst of
-	// that many frames faster than one goroutine switch) reaches it. Zero → 64.
+	// that many frames faster than one goroutine switch) reaches it; while
+	// that write waits (up to WriteTimeout) it holds one batch more. Zero → 64.
 	OutboundQueue int
+	// OutboundBytes bounds the bytes of those frames the same way; a frame of
+	// any size is accepted into an empty queue (a large snapshot still goes
+	// out), so a connection holds at most OutboundBytes plus one frame, plus
+	// the batch being written. Zero → 4 MiB.
+	OutboundBytes int
 	// AllowedOrigins for the Origin check on both transports: empty means the
 	// request's own host only (the Host header as fiber reports it, so behind
 	// a proxy that rewrites Host list the public origins instead); ["*"] any
 	// origin; otherwise exact scheme://host[:port] values (case-insensitive).
 	// A request without an Origin header is always allowed (not a browser).
 	AllowedOrigins []string
+	// MaxConnsPerIP bounds the sessions one client address may have open on
+	// this Server (see iplimit.go for how each transport is refused). Zero
+	// or negative: no limit.
+	MaxConnsPerIP int
+	// ClientIP names a request's client address, for MaxConnsPerIP and
+	// Conn.RemoteIP (e.g. internal/clientip's Resolver.Of, which honours
+	// trusted proxies). It must return a string that outlives the request.
+	// nil: the TCP peer's address.
+	ClientIP func(c *fiber.Ctx) string
 	// Logger; nil discards.
 	Logger *slog.Logger
 }
@@ -48,6 +67,7 @@ const (
 	defaultWriteTimeout   = 10 * time.Second
 	defaultAckTimeout     = 30 * time.Second
 	defaultOutboundQueue  = 64
+	defaultOutboundBytes  = 4 << 20
 )
 
 func (c Config) withDefaults() Config {
@@ -74,6 +94,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.OutboundQueue <= 0 {
 		c.OutboundQueue = defaultOutboundQueue
+	}
+	if c.OutboundBytes <= 0 {
+		c.OutboundBytes = defaultOutboundBytes
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

@@ -28,8 +28,9 @@ func (c *Conn) Transport() string {
 	return t.String()
 }
 
-// RemoteIP is the client address as fiber reports it (honouring the app's
-// proxy settings) at the handshake.
+// RemoteIP is the client address at the handshake: Config.ClientIP's answer
+// (e.g. the last untrusted X-Forwarded-For hop behind a trusted proxy), by
+// default the TCP peer's address.
 func (c *Conn) RemoteIP() string { return c.s.hs.remoteIP }
 
 // UserAgent is the handshake request's User-Agent.

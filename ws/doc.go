@@ -30,15 +30,35 @@
 // meanwhile, goes to a writer goroutine that exists only while frames are
 // queued: it drains the queue in batches (several frames per write syscall)
 // and exits when the queue is empty.
-// Polling sessions own no goroutine: the pending GET handler is their writer.
+// Polling sessions own no goroutine: the pending GET handler is their writer,
+// and while it waits it watches its connection from the runtime's poller, so
+// a client that goes away (a killed tab) closes the session at once
+// (pollwatch.go). Neither transport is cut by fasthttp's ReadTimeout:
+// hijacked connections have no deadline, and a pending GET clears the one
+// it changed before returning.
 // One heartbeat goroutine per Server sends Engine.IO pings and enforces the
 // ping, connect, ack and drain timeouts of every session; no session has a
-// timer of its own (the upgrade probe uses a read deadline while it lasts).
+// timer of its own (the upgrade probe and a pending long poll use a read
+// deadline while they last).
+//
+// # Bounds
+//
+// Everything a client can make the server queue counts against its
+// connection's outbound bound (Config.OutboundQueue frames,
+// Config.OutboundBytes bytes): the application's frames, acks and errors,
+// CONNECT replies, pongs to websocket pings. Nothing waits outside it; a
+// frame that does not fit closes the session as a slow consumer.
+//
+// Config.MaxConnsPerIP bounds the sessions of one client address
+// (Config.ClientIP names it): beyond it a polling handshake is answered 429
+// and a websocket's CONNECT is refused with CONNECT_ERROR
+// too_many_connections (iplimit.go).
 //
 // Lock order: session.inMu (serialises inbound packet handling, OnConnect,
 // OnEvent, ack callbacks and OnClose) before session.mu (queue and state; never
 // held while calling the application or for I/O that can wait: only for the
-// non-blocking direct write) before the registry shard
-// locks and Server.mu. The application's callbacks therefore run one at a time
-// per connection and may call any Conn method, including Close.
+// non-blocking direct write) before the registry shard locks, the
+// per-address counts (Server.ips) and Server.mu. The application's callbacks
+// therefore run one at a time per connection and may call any Conn method,
+// including Close.
 package ws

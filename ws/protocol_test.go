@@ -232,7 +232,7 @@ func TestWriteFramesVectored(t *testing.T) {
 // client intact and in order through the writer.
 func TestDirectWritesUnderBackpressure(t *testing.T) {
 	cfg := testConfig()
-	cfg.OutboundQueue = 1 << 16
+	cfg.OutboundQueue, cfg.OutboundBytes = 1<<16, 1<<30 // the queue may hold all of it
 	cfg.PingInterval, cfg.PingTimeout = time.Minute, time.Minute
 	e := startServer(t, cfg)
 	w, _ := e.openWS()

@@ -34,6 +34,9 @@ const (
 	ServerShutdown CloseReason = "server shutting down"
 	// ConnectTimeout: no Socket.IO CONNECT arrived within Config.ConnectTimeout.
 	ConnectTimeout CloseReason = "connect timeout"
+	// TooManyConnections: a websocket session beyond Config.MaxConnsPerIP,
+	// closed after its CONNECT was refused.
+	TooManyConnections CloseReason = "too many connections"
 	// UpgradeFailed: a polling→websocket upgrade probe failed. The session
 	// itself stays on polling; this reason only appears in logs of the probe.
 	UpgradeFailed CloseReason = "upgrade failed"

@@ -23,6 +23,7 @@ type Server struct {
 	reg     *registry
 	stats   counters
 	names   internTable
+	ips     *ipLimit      // nil: no per-address limit
 	upgrade fiber.Handler // the contrib websocket handler
 
 	closing  atomic.Bool
@@ -42,6 +43,7 @@ func NewServer(cfg Config, h Handler) *Server {
 		log:     cfg.Logger,
 		origins: newOriginPolicy(cfg.AllowedOrigins),
 		reg:     newRegistry(),
+		ips:     newIPLimit(cfg.MaxConnsPerIP),
 		stop:    make(chan struct{}),
 		hbDone:  make(chan struct{}),
 	}
@@ -160,6 +162,9 @@ var (
 	errBadRequest        = newEngineError(fiber.StatusBadRequest, 3, "Bad request")
 	errForbidden         = newEngineError(fiber.StatusForbidden, 4, "Forbidden")
 	errUnsupportedEngine = newEngineError(fiber.StatusBadRequest, 5, "Unsupported protocol version")
+	// errTooManyConns: Config.MaxConnsPerIP. Code 4 is the reference's code
+	// for a request the server refuses (its allowRequest), with its own message.
+	errTooManyConns = newEngineError(fiber.StatusTooManyRequests, 4, "too many connections")
 )
 
 func writeEngineError(c *fiber.Ctx, e engineError) error {
@@ -214,7 +219,12 @@ func (srv *Server) serve(c *fiber.Ctx) error {
 			return writeEngineError(c, errBadHandshake)
 		}
 		if t == transportWebsocket {
-			c.Locals(wsLocalsKey, &wsStart{hs: captureHandshake(c)})
+			hs := srv.captureHandshake(c)
+			if srv.ips.full(hs.remoteIP, true) {
+				srv.stats.ipRefused.Add(1)
+				return writeEngineError(c, errTooManyConns)
+			}
+			c.Locals(wsLocalsKey, &wsStart{hs: hs})
 			return srv.upgrade(c)
 		}
 		return srv.pollHandshake(c)
@@ -243,11 +253,20 @@ func (srv *Server) serve(c *fiber.Ctx) error {
 }
 
 // captureHandshake copies what Conn exposes out of fiber's reused buffers.
-func captureHandshake(c *fiber.Ctx) handshake {
+func (srv *Server) captureHandshake(c *fiber.Ctx) handshake {
 	return handshake{
-		remoteIP:  strings.Clone(c.IP()),
+		remoteIP:  srv.clientIP(c),
 		userAgent: strings.Clone(c.Get(fiber.HeaderUserAgent)),
 		origin:    strings.Clone(c.Get(fiber.HeaderOrigin)),
 		rawQuery:  string(c.Context().QueryArgs().QueryString()),
 	}
+}
+
+// clientIP is the request's client address (Config.ClientIP), a string of
+// its own.
+func (srv *Server) clientIP(c *fiber.Ctx) string {
+	if f := srv.cfg.ClientIP; f != nil {
+		return strings.Clone(f(c))
+	}
+	return c.Context().RemoteIP().String()
 }

@@ -53,10 +53,19 @@ type testEnv struct {
 
 func startServer(t testing.TB, cfg Config) *testEnv {
 	t.Helper()
+	return startServerWith(t, cfg, fiber.Config{}, nil)
+}
+
+// startServerWith is startServer with the fiber app's own settings (e.g. the
+// ReadTimeout the binary uses) and the listener wrapped, when wrap is set,
+// as the binary wraps it (internal/connlimit).
+func startServerWith(t testing.TB, cfg Config, fcfg fiber.Config, wrap func(net.Listener) net.Listener) *testEnv {
+	t.Helper()
 	h := &testHandler{conns: map[*Conn]bool{}, closed: make(chan CloseReason, 10000), ackErrs: make(chan error, 100)}
 	srv := NewServer(cfg, h)
 	h.srv = srv
-	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	fcfg.DisableStartupMessage = true
+	app := fiber.New(fcfg)
 	if os.Getenv("WS_TEST_LOG") != "" {
 		app.Use(func(c *fiber.Ctx) error {
 			err := c.Next()
@@ -68,9 +77,13 @@ func startServer(t testing.TB, cfg Config) *testEnv {
 	}
 	srv.Mount(app, "/websocket/")
 	srv.Mount(app, "/socket.io/")
+	var ln net.Listener
 	ln, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if wrap != nil {
+		ln = wrap(ln)
 	}
 	go func() { _ = app.Listener(ln) }()
 	e := &testEnv{t: t, srv: srv, h: h, app: app, addr: ln.Addr().String()}
@@ -358,7 +371,9 @@ func (w *rawWS) read() string {
 			w.t.Fatalf("read: %v", err)
 		}
 		if m == "2" {
-			w.send("3")
+			// Best effort: a ping read after the server's close frame (the
+			// library answered it already) cannot be answered, and need not be.
+			_ = w.c.WriteMessage(fws.TextMessage, []byte("3"))
 			continue
 		}
 		return m

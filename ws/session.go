@@ -2,6 +2,7 @@ package ws
 
 import (
 	"encoding/json"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -74,8 +75,15 @@ type session struct {
 	getPending  bool
 	postPending bool
 	wake        chan struct{} // polling: wakes the pending GET
-	q, spare    [][]byte      // queued Engine.IO packets; spare recycles q's array
-	pre         [][]byte      // frames the application queued while OnConnect ran
+	// watch is the connection of a pending GET whose handler waits on it
+	// (pollwatch.go): signal wakes it with a read deadline in the past.
+	watch       net.Conn
+	pollDone    <-chan struct{} // with watch: the HTTP server's shutdown
+	peek        pollPeek        // the pending GET handler's own (getPending guards it)
+	q, spare    [][]byte        // queued Engine.IO packets; spare recycles q's array
+	qBytes      int             // the size of q's frames
+	pre         [][]byte        // frames the application queued while OnConnect ran
+	preBytes    int             // the size of pre's frames
 	sio         sioState
 	conn        *Conn
 	lastPing    time.Time
@@ -85,6 +93,7 @@ type session struct {
 	nextAck     int64
 	finalizing  bool // finalize started or scheduled
 	registered  bool
+	ipSlot      ipSlot // the place held in Server.ips, given back at unregister
 
 	inMu            sync.Mutex
 	app             Session // the application's, set when OnConnect accepted
@@ -118,6 +127,8 @@ func (s *session) unregisterLocked() {
 	s.registered = false
 	s.srv.gauge(s.transport).Add(-1)
 	s.srv.reg.remove(s)
+	s.srv.ips.release(s.hs.remoteIP, s.ipSlot)
+	s.ipSlot = ipNone
 }
 
 // connID names the session in logs: the Socket.IO id once there is one.
@@ -142,9 +153,10 @@ func (s *session) push(frame []byte, from *Conn) bool {
 	if from != nil && s.sio == sioConnecting {
 		q = &s.pre
 	}
-	if n := len(*q); n >= s.srv.cfg.OutboundQueue {
+	if !s.fitsLocked(q, len(frame)) {
+		frames, bytes := s.pendingLocked(q)
 		s.mu.Unlock()
-		s.slowConsumer(n)
+		s.slowConsumer(frames, bytes)
 		return false
 	}
 	if q == &s.q && len(s.q) == 0 {
@@ -154,10 +166,39 @@ func (s *session) push(frame []byte, from *Conn) bool {
 	}
 	*q = append(*q, frame)
 	if q == &s.q {
+		s.qBytes += len(frame)
 		s.kickLocked()
+	} else {
+		s.preBytes += len(frame)
 	}
 	s.mu.Unlock()
 	return true
+}
+
+// pendingLocked is what counts against the outbound bound of q (s.q or
+// s.pre): its frames and their bytes, and for s.q also the control frames
+// (pongs, close) that the websocket reader queued for the writer. Whatever a
+// client makes the server send — acks, error events, CONNECT_ERRORs, pongs —
+// is in one of them until the kernel (websocket) or a GET (polling) takes it.
+func (s *session) pendingLocked(q *[][]byte) (frames, bytes int) {
+	if q == &s.pre {
+		return len(s.pre), s.preBytes
+	}
+	frames, bytes = len(s.q), s.qBytes
+	if w := s.ws; w != nil {
+		frames += len(w.ctl)
+		bytes += w.ctlBytes
+	}
+	return frames, bytes
+}
+
+// fitsLocked reports whether a frame of n bytes may join q: fewer than
+// OutboundQueue frames pending, and OutboundBytes not exceeded — except that
+// a frame of any size may join an empty queue.
+func (s *session) fitsLocked(q *[][]byte, n int) bool {
+	frames, bytes := s.pendingLocked(q)
+	cfg := &s.srv.cfg
+	return frames < cfg.OutboundQueue && (frames == 0 || bytes+n <= cfg.OutboundBytes)
 }
 
 // writeDirectLocked writes a frame to an idle websocket from the caller's
@@ -196,14 +237,18 @@ func (s *session) kickLocked() {
 	s.signal()
 }
 
+// signal wakes the pending GET, if any. Called with s.mu held.
 func (s *session) signal() {
 	select {
 	case s.wake <- struct{}{}:
 	default:
 	}
+	if c := s.watch; c != nil {
+		_ = c.SetReadDeadline(aLongTimeAgo)
+	}
 }
 
-func (s *session) slowConsumer(queued int) {
+func (s *session) slowConsumer(frames, bytes int) {
 	if !s.open.Load() || s.slow.Swap(true) {
 		return // already closing; log once even with concurrent senders
 	}
@@ -212,7 +257,7 @@ func (s *session) slowConsumer(queued int) {
 	s.mu.Unlock()
 	s.srv.stats.slow.Add(1)
 	s.srv.log.Warn("ws: closing slow consumer", "conn_id", id, "sid", s.sid, "transport", t.String(),
-		"reason", string(SlowConsumer), "queued", queued)
+		"reason", string(SlowConsumer), "queued", frames, "queued_bytes", bytes)
 	s.close(SlowConsumer, false)
 }
 
@@ -246,9 +291,9 @@ func (s *session) close(reason CloseReason, orderly bool) {
 	} else {
 		s.state = stateClosed
 		clear(s.q)
-		s.q = s.q[:0]
+		s.q, s.qBytes = s.q[:0], 0
 	}
-	s.pre = nil
+	s.pre, s.preBytes = nil, 0
 	if p := s.probe; p != nil && !orderly {
 		// An orderly close lets a running upgrade finish: the client has
 		// paused polling and will only read what is queued on the websocket.
@@ -322,6 +367,9 @@ func (s *session) callApp(fn func()) {
 func (s *session) tick(now time.Time) {
 	cfg := &s.srv.cfg
 	s.mu.Lock()
+	if s.watch != nil && isClosed(s.pollDone) {
+		s.signal() // the HTTP server shuts down: answer the pending GET
+	}
 	switch s.state {
 	case stateClosing:
 		// A polling session whose last frames nobody came to fetch.

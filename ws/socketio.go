@@ -108,6 +108,13 @@ func (s *session) onConnect(p sioPacket) bool {
 		s.mu.Unlock()
 		return true // a second CONNECT for "/": ignored
 	}
+	if s.ipSlot == ipRefusing {
+		s.mu.Unlock()
+		s.srv.stats.ipRefused.Add(1)
+		s.push(frameTooManyConns, nil)
+		s.close(TooManyConnections, true) // after the CONNECT_ERROR
+		return false
+	}
 	c := &Conn{s: s, id: newID()}
 	s.sio, s.conn = sioConnecting, c
 	s.mu.Unlock()
@@ -127,7 +134,7 @@ func (s *session) onConnect(p sioPacket) bool {
 
 	s.mu.Lock()
 	if err != nil {
-		s.sio, s.conn, s.pre = sioNone, nil, nil
+		s.sio, s.conn, s.pre, s.preBytes = sioNone, nil, nil, 0
 		s.mu.Unlock()
 		s.srv.stats.refused.Add(1)
 		var data any
@@ -146,13 +153,17 @@ func (s *session) onConnect(p sioPacket) bool {
 		reply = append(reply, `"}`...)
 		s.q = append(s.q, reply)
 		s.q = append(s.q, s.pre...)
-		s.pre = nil
+		s.qBytes += len(reply) + s.preBytes
+		s.pre, s.preBytes = nil, 0
 		s.kickLocked()
 	}
 	s.mu.Unlock()
 	s.srv.stats.connects.Add(1)
 	return true
 }
+
+// frameTooManyConns refuses a CONNECT beyond Config.MaxConnsPerIP.
+var frameTooManyConns = appendConnectError(nil, "", "too many connections", json.RawMessage(`{"code":"too_many_connections"}`))
 
 // appendConnectError appends `44[nsp,]{"message":…[,"data":…]}`.
 func appendConnectError(dst []byte, nsp, msg string, data any) []byte {

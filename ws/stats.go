@@ -20,6 +20,8 @@ type Stats struct {
 	UpgradeFailures   uint64
 	ProtocolErrors    uint64 // sessions closed for parse/protocol errors or oversize payloads
 	PingTimeouts      uint64
+	PollsAbandoned    uint64 // polling sessions closed because a pending GET's connection went away
+	IPRefused         uint64 // sessions refused by Config.MaxConnsPerIP (429 or CONNECT_ERROR)
 	BinaryDropped     uint64 // binary Socket.IO packets dropped (not supported)
 }
 
@@ -29,6 +31,7 @@ type counters struct {
 	framesIn, bytesIn, framesOut, bytesOut      atomic.Uint64
 	writeCalls, slow, upgrades, upgradeFailures atomic.Uint64
 	protocolErrors, pingTimeouts, binaryDropped atomic.Uint64
+	pollsAbandoned, ipRefused                   atomic.Uint64
 }
 
 func (c *counters) snapshot() Stats {
@@ -48,6 +51,8 @@ func (c *counters) snapshot() Stats {
 		UpgradeFailures:   c.upgradeFailures.Load(),
 		ProtocolErrors:    c.protocolErrors.Load(),
 		PingTimeouts:      c.pingTimeouts.Load(),
+		PollsAbandoned:    c.pollsAbandoned.Load(),
+		IPRefused:         c.ipRefused.Load(),
 		BinaryDropped:     c.binaryDropped.Load(),
 	}
 }

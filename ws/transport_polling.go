@@ -18,7 +18,14 @@ var (
 
 // pollHandshake opens a polling session: the open packet is the body.
 func (srv *Server) pollHandshake(c *fiber.Ctx) error {
-	s := srv.newSession(captureHandshake(c), transportPolling)
+	hs := srv.captureHandshake(c)
+	slot, ok := srv.ips.acquire(hs.remoteIP, false)
+	if !ok {
+		srv.stats.ipRefused.Add(1)
+		return writeEngineError(c, errTooManyConns)
+	}
+	s := srv.newSession(hs, transportPolling)
+	s.ipSlot = slot
 	s.register()
 	if srv.closing.Load() {
 		s.close(ServerShutdown, false)
@@ -33,8 +40,9 @@ func (srv *Server) pollHandshake(c *fiber.Ctx) error {
 
 // pollGET is the long poll: it holds until frames are queued (at worst the
 // next ping), the session closes or an upgrade needs a noop. It blocks its
-// fasthttp worker, which is the price of polling. fasthttp does not tell us
-// when the client goes away, so a dead poll is noticed at the ping timeout.
+// fasthttp worker, which is the price of polling. While it waits it watches
+// its connection (pollwatch.go), so a client that goes away closes the
+// session at once, as a websocket's would.
 func (s *session) pollGET(c *fiber.Ctx) error {
 	s.mu.Lock()
 	if s.transport != transportPolling {
@@ -47,41 +55,46 @@ func (s *session) pollGET(c *fiber.Ctx) error {
 		return writeEngineError(c, errBadRequest)
 	}
 	s.getPending = true
-	var (
-		guard *time.Timer
-		body  []byte
-		done  = c.Context().Done()
-	)
-	for {
-		var ok bool
-		if body, ok = s.takePollLocked(); ok {
-			break
-		}
-		s.mu.Unlock()
-		if guard == nil {
-			guard = time.NewTimer(s.srv.cfg.PingInterval + s.srv.cfg.PingTimeout)
-			defer guard.Stop()
-		}
-		expired := false
-		select {
-		case <-s.wake:
-		case <-done:
-			expired = true
-		case <-guard.C:
-			expired = true
-		}
-		s.mu.Lock()
-		if expired {
-			if body, ok = s.takePollLocked(); !ok {
-				body = frameNoop
-			}
-			break
+	body, ok := s.takePollLocked()
+	if !ok {
+		guard := time.Now().Add(s.srv.cfg.PingInterval + s.srv.cfg.PingTimeout)
+		done := c.Context().Done()
+		if conn, rc := s.peek.watchable(c.Context().Conn()); rc != nil {
+			body = s.watchPollLocked(conn, rc, guard, done)
+		} else {
+			body = s.waitPollLocked(guard, done)
 		}
 	}
 	s.getPending = false
 	s.mu.Unlock()
 	c.Set(fiber.HeaderContentType, textPlain)
 	return c.Send(body)
+}
+
+// waitPollLocked is the wait of a GET whose connection cannot be watched: on
+// the wake channel, until the guard passes or done is closed. Called and
+// returns with s.mu held.
+func (s *session) waitPollLocked(guard time.Time, done <-chan struct{}) []byte {
+	t := time.NewTimer(time.Until(guard))
+	defer t.Stop()
+	for {
+		s.mu.Unlock()
+		expired := false
+		select {
+		case <-s.wake:
+		case <-done:
+			expired = true
+		case <-t.C:
+			expired = true
+		}
+		s.mu.Lock()
+		if body, ok := s.takePollLocked(); ok {
+			return body
+		}
+		if expired {
+			return frameNoop
+		}
+	}
 }
 
 // takePollLocked returns the body for the pending GET, or false to wait.
@@ -127,7 +140,7 @@ func (s *session) pollBodyLocked() []byte {
 	s.srv.stats.framesOut.Add(uint64(len(frames)))
 	s.srv.stats.bytesOut.Add(uint64(len(body)))
 	clear(frames)
-	s.q = frames[:0]
+	s.q, s.qBytes = frames[:0], 0
 	if cap(s.q) > maxSpare {
 		s.q = nil
 	}

@@ -28,7 +28,11 @@ import (
 // direct write the socket took in part, whose tail goes next; the reader's
 // control frames (writeControl) respect that.
 type wsTransport struct {
-	raw      net.Conn        // the TCP connection under fasthttp's hijack wrapper
+	// conn is the connection as the listener accepted it (possibly a wrapper
+	// such as *connlimit.Conn, which counts its Close): it is closed through
+	// this, never through raw. nil in tests that build a transport by hand.
+	conn     net.Conn
+	raw      net.Conn        // the socket itself (innerConn of conn), for all I/O and deadlines
 	rc       syscall.RawConn // raw's descriptor for writes that must not wait; nil when unavailable
 	rd       *wsReader       // used by the reader goroutine only
 	vectored bool            // raw is a *net.TCPConn: net.Buffers is one atomic writev
@@ -37,6 +41,9 @@ type wsTransport struct {
 	run      func()   // the writer, built once: `go w.run()` then allocates nothing
 	rest     []byte   // the unwritten tail of a direct write, for the writer (writing is true meanwhile); guarded by session.mu
 	ctl      [][]byte // control frames from the reader waiting for the writer; guarded by session.mu
+	// ctlBytes is the size of ctl: it counts against the session's outbound
+	// bound with its queue (see session.fitsLocked); guarded by session.mu.
+	ctlBytes int
 	// ctlFlushed are closed when the writer has written (or given up on) ctl;
 	// guarded by session.mu.
 	ctlFlushed []chan struct{}
@@ -50,12 +57,13 @@ type wsTransport struct {
 // newWSTransport takes the connection out of contrib's Conn, which must not
 // be used afterwards (it goes back to its pool when the handler returns).
 func newWSTransport(c *websocket.Conn, limit int) *wsTransport {
-	raw := c.NetConn()
-	if u, ok := raw.(interface{ UnsafeConn() net.Conn }); ok {
-		raw = u.UnsafeConn()
+	conn := c.NetConn()
+	if u, ok := conn.(interface{ UnsafeConn() net.Conn }); ok {
+		conn = u.UnsafeConn() // fasthttp's hijack wrapper: its reader is empty after the upgrade
 	}
+	raw := innerConn(conn)
 	_, vectored := raw.(*net.TCPConn)
-	w := &wsTransport{raw: raw, vectored: vectored}
+	w := &wsTransport{conn: conn, raw: raw, vectored: vectored}
 	if sc, ok := raw.(syscall.Conn); ok {
 		if rc, err := sc.SyscallConn(); err == nil {
 			w.rc = rc
@@ -69,7 +77,15 @@ func newWSTransport(c *websocket.Conn, limit int) *wsTransport {
 // abort cuts the connection: the reader and any writer fail at once.
 func (w *wsTransport) abort() {
 	_ = w.raw.SetDeadline(time.Unix(1, 0))
-	_ = w.raw.Close()
+	_ = w.closeConn()
+}
+
+// closeConn closes the connection through the listener's wrapper, if any.
+func (w *wsTransport) closeConn() error {
+	if w.conn != nil {
+		return w.conn.Close()
+	}
+	return w.raw.Close()
 }
 
 // onCloseFrame answers the client's close frame (from the reader goroutine),
@@ -98,16 +114,23 @@ func (w *wsTransport) sendCloseFrame(payload []byte) {
 // reader goroutine, never in the middle of another frame: while the writer
 // runs or the tail of a direct write is pending, the frame goes through the
 // writer (a close frame waits up to a second for it: the session is cut right
-// after); otherwise it goes out like a direct write. A probe's reader is its
-// connection's only writer.
+// after); otherwise it goes out like a direct write. A frame that waits for
+// the writer counts against the session's outbound bound like a queued one
+// (a client flooding pings without reading is a slow consumer), except the
+// one close frame. A probe's reader is its connection's only writer, and
+// writes synchronously: a probe that cannot take a pong within a second is
+// cut (a timed-out write may have left half a frame).
 func (w *wsTransport) writeControl(op byte, payload []byte) {
 	frame := appendWSHeader(make([]byte, 0, 2+len(payload)), op, len(payload))
 	frame = append(frame, payload...)
 	s := w.sess
 	if s == nil {
 		_ = w.raw.SetWriteDeadline(time.Now().Add(time.Second))
-		_, _ = w.raw.Write(frame)
+		_, err := w.raw.Write(frame)
 		_ = w.raw.SetWriteDeadline(time.Time{})
+		if err != nil {
+			w.abort()
+		}
 		return
 	}
 	s.mu.Lock()
@@ -116,7 +139,14 @@ func (w *wsTransport) writeControl(op byte, payload []byte) {
 		return
 	}
 	if w.writing || w.rc == nil { // a pending tail (w.rest) always has the writer running
+		if op != wsOpClose && !s.fitsLocked(&s.q, len(frame)) {
+			frames, bytes := s.pendingLocked(&s.q)
+			s.mu.Unlock()
+			s.slowConsumer(frames, bytes)
+			return
+		}
 		w.ctl = append(w.ctl, frame)
+		w.ctlBytes += len(frame)
 		var flushed chan struct{}
 		if op == wsOpClose {
 			flushed = make(chan struct{})
@@ -369,7 +399,7 @@ func (s *session) writeLoop(w *wsTransport) {
 		if rest, ctl, flushed := w.rest, w.ctl, w.ctlFlushed; rest != nil || ctl != nil {
 			// The tail of a direct write goes before anything queued after it,
 			// then the reader's control frames, whole.
-			w.rest, w.ctl, w.ctlFlushed = nil, nil, nil
+			w.rest, w.ctl, w.ctlFlushed, w.ctlBytes = nil, nil, nil, 0
 			s.mu.Unlock()
 			err := w.writeRest(rest, ctl, s.srv)
 			for _, c := range flushed {
@@ -381,8 +411,10 @@ func (s *session) writeLoop(w *wsTransport) {
 			}
 			continue
 		}
+		// The batch in the writer's hands no longer counts against the bound:
+		// at most one batch more than the bound is held while a write waits.
 		batch := s.q
-		s.q, s.spare = s.spare, nil
+		s.q, s.spare, s.qBytes = s.spare, nil, 0
 		s.mu.Unlock()
 
 		err := w.writeFrames(batch, s.srv)
@@ -503,7 +535,7 @@ func (srv *Server) serveWS(c *websocket.Conn) {
 	st, _ := c.Locals(wsLocalsKey).(*wsStart)
 	w := newWSTransport(c, srv.cfg.MaxPayload)
 	if st == nil || !srv.enter() {
-		_ = w.raw.Close() // fasthttp keeps hijacked connections open
+		_ = w.closeConn() // fasthttp keeps hijacked connections open
 		return
 	}
 	go srv.runWS(w, st)
@@ -512,7 +544,7 @@ func (srv *Server) serveWS(c *websocket.Conn) {
 // runWS is a websocket's reader goroutine, for the session's whole life.
 func (srv *Server) runWS(w *wsTransport, st *wsStart) {
 	defer srv.leave()
-	defer w.raw.Close()
+	defer w.closeConn()
 	defer w.rd.release()
 	if st.sess != nil {
 		defer func() {
@@ -523,8 +555,13 @@ func (srv *Server) runWS(w *wsTransport, st *wsStart) {
 		srv.runProbe(w, st.sess)
 		return
 	}
+	slot, ok := srv.ips.acquire(st.hs.remoteIP, true)
+	if !ok { // the address filled up since serve's check: no session
+		srv.stats.ipRefused.Add(1)
+		return
+	}
 	s := srv.newSession(st.hs, transportWebsocket)
-	s.ws, w.sess = w, s
+	s.ws, w.sess, s.ipSlot = w, s, slot
 	defer func() {
 		if r := recover(); r != nil {
 			srv.log.Error("ws: panic in websocket session", "sid", s.sid, "panic", r)

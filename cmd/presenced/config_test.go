@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -46,6 +47,20 @@ func TestParseConfig(t *testing.T) {
 		{"bad log format", []string{"-log-format", "xml"}, env(), nil, "-log-format"},
 		{"pong timeout below ping", []string{"-ping-interval", "10s", "-pong-timeout", "1s"}, env(), nil, "at least -ping-interval"},
 		{"stray argument", []string{"serve"}, env(), nil, "unexpected argument"},
+		{"limit defaults", nil, env(), func(c *config) bool {
+			return c.MaxConnsPerIP == 500 && c.RegisterRate == 10 && c.MaxConns == defaultMaxConns() && c.MaxConns > 0 &&
+				c.TrustedProxies == "" && c.MetricsAddr == "" && !c.proxies.Trusts(mustAddr("127.0.0.1"))
+		}, ""},
+		{"limits off through the environment", nil, env("PRESENCED_MAX_CONNS", "0", "PRESENCED_MAX_CONNS_PER_IP", "0", "PRESENCED_REGISTER_RATE", "0"), func(c *config) bool {
+			return c.MaxConns == 0 && c.MaxConnsPerIP == 0 && c.RegisterRate == 0
+		}, ""},
+		{"negative limit", []string{"-max-conns-per-ip", "-1"}, env(), nil, "-max-conns-per-ip -1: want 0 (no limit) or more"},
+		{"negative register rate", []string{"-register-rate", "-5"}, env(), nil, "-register-rate"},
+		{"trusted proxies", []string{"-trusted-proxies", "10.0.0.0/8, 127.0.0.1"}, env(), func(c *config) bool {
+			return c.proxies.Trusts(mustAddr("10.1.2.3")) && c.proxies.Trusts(mustAddr("127.0.0.1")) && !c.proxies.Trusts(mustAddr("192.0.2.1"))
+		}, ""},
+		{"bad trusted proxy", []string{"-trusted-proxies", "10.0.0.0/99"}, env(), nil, "-trusted-proxies"},
+		{"bad metrics address", []string{"-metrics-addr", "9090"}, env(), nil, "-metrics-addr"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -96,3 +111,5 @@ func TestRunExitsTwoOnBadSetup(t *testing.T) {
 		t.Fatalf("-h: exit %d\n%s", code, out.String())
 	}
 }
+
+func mustAddr(s string) netip.Addr { return netip.MustParseAddr(s) }
