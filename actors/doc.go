@@ -15,7 +15,9 @@
 //	                         restarted, on failure — stopping closes its socket
 //
 // User actors own the binding of conns: they hold the set of a user's bound conns and
-// the tokens that bound them, and log those conns out when a token is revoked. Conn
+// the tokens that bound them, and log those conns out when a token is revoked. They
+// also hold the credit of HTTP logins (two sweeps, keyed by the token's jti), which
+// ends when a conn binds with that login's token. Conn
 // actors are not their children because a socket can exist before any user (anonymous)
 // and can move from one user to another.
 //

@@ -75,7 +75,7 @@ type CloseConn struct{ Reason string }
 
 // ---- presence ↔ user actors -------------------------------------------------------------
 
-// AttachConn adds a bound connection to the user.
+// AttachConn adds a bound connection to the user; it ends the login credit of JTI.
 type AttachConn struct {
 	ConnID string
 	PID    *actor.PID
@@ -88,7 +88,8 @@ type DetachConn struct {
 	Logout bool
 }
 
-// GrantLogin counts an HTTP login: the user is online until Until even without sockets.
+// GrantLogin counts an HTTP login: the user is online even without sockets until Until
+// or until a conn binds with the login's token (JTI), whichever comes first.
 type GrantLogin struct {
 	User  User
 	JTI   string

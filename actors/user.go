@@ -57,6 +57,7 @@ func (a *userActor) onRevokeToken(ctx actor.Context, m *RevokeToken) {
 // the next change that time alone would make, and offers to stop when idle.
 func (a *userActor) evaluate(ctx actor.Context) {
 	now := a.sys.now()
+	a.st.expire(now)
 	if on := a.st.online(now); on != a.st.reported {
 		a.st.reported = on
 		if on {

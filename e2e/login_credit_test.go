@@ -1,0 +1,24 @@
+package e2e
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+)
+
+// TestLoginCreditEndsAtBind runs the presence rule "from an HTTP login until a socket
+// binds with that login's token" against the real binary, with a ping interval long
+// enough that the credit of two sweeps (10 s) would outlive a closed tab by far.
+func TestLoginCreditEndsAtBind(t *testing.T) {
+	const ping, grace = 5 * time.Second, 500 * time.Millisecond
+	s := startServer(t, "-ping-interval", ping.String(), "-offline-grace", grace.String())
+	users := map[string]map[string]any{}
+	for _, name := range []string{"alice", "bob", "carol", "dave"} {
+		a := s.register(name)
+		users[name] = map[string]any{"id": a.ID, "token": a.Token, "username": a.Username}
+	}
+	b, _ := json.Marshal(users)
+	out := node(t, 90*time.Second, "login_credit.js",
+		"URL="+s.URL, "USERS="+string(b), "GRACE_MS="+ms(grace), "PING_MS="+ms(ping))
+	t.Log(out)
+}
