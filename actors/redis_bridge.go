@@ -79,6 +79,7 @@ type redisBridge struct {
 	flushing    bool
 	needSync    bool
 	downLogged  bool
+	leased      bool // a lease was taken once: a fresh one later means the node was dropped
 }
 
 func (b *redisBridge) keys() []string {
@@ -143,6 +144,9 @@ func (b *redisBridge) onConnect(ctx actor.Context) {
 	b.retry = 0
 	b.cmd, b.sub = cmd, sub
 	b.needSync = true
+	if b.sys.places != nil {
+		ctx.Send(b.sys.places, &placesAttached{client: cmd, prefix: b.cfg.Prefix, node: b.sys.node})
+	}
 	self, root := ctx.Self(), b.sys.root
 	subCtx, cancel := context.WithCancel(context.Background())
 	b.stopSub = cancel
@@ -198,7 +202,14 @@ func (b *redisBridge) onTick(ctx actor.Context) {
 	}
 	c, cancel := b.opCtx()
 	defer cancel()
-	err := b.renewLease(c)
+	wasLeased := b.leased
+	fresh, err := b.renewLease(c)
+	if err == nil && fresh && wasLeased {
+		// Our lease had run out and another node dropped us (a pause longer than the
+		// lease): what this node wrote is gone; write it again.
+		b.sys.log.Warn("redis bridge: this node's lease had run out; resynchronising", "node", b.sys.node)
+		b.needSync = true
+	}
 	if err == nil {
 		var dead []string
 		dead, err = scriptReap.Exec(c, b.cmd, b.keys(), b.args(b.cfg.Prefix)).AsStrSlice()
@@ -213,9 +224,15 @@ func (b *redisBridge) onTick(ctx actor.Context) {
 	b.up(ctx)
 }
 
-func (b *redisBridge) renewLease(c context.Context) error {
-	return scriptLease.Exec(c, b.cmd, []string{b.cfg.Prefix + "nodes"},
-		[]string{b.sys.node, strconv.FormatInt(b.cfg.LeaseTTL.Milliseconds(), 10)}).Error()
+// renewLease renews this node's lease; fresh: there was none (first lease, or the node
+// was dropped as dead meanwhile).
+func (b *redisBridge) renewLease(c context.Context) (fresh bool, err error) {
+	n, err := scriptLease.Exec(c, b.cmd, []string{b.cfg.Prefix + "nodes"},
+		[]string{b.sys.node, strconv.FormatInt(b.cfg.LeaseTTL.Milliseconds(), 10)}).AsInt64()
+	if err == nil {
+		b.leased = true
+	}
+	return n == 1, err
 }
 
 func (b *redisBridge) onLocal(ctx actor.Context, m *LocalPresenceChanged) {
@@ -266,7 +283,7 @@ func (b *redisBridge) resync(ctx actor.Context) {
 	}
 	c, cancel := b.opCtx()
 	defer cancel()
-	err := b.renewLease(c)
+	_, err := b.renewLease(c)
 	if err == nil {
 		args := b.args(b.sys.node)
 		for id, u := range b.local {
@@ -295,6 +312,9 @@ func (b *redisBridge) resync(ctx actor.Context) {
 	b.needSync = false
 	b.pending = nil
 	ctx.Send(b.sys.presence, &RemotePresenceRead{Users: users, Version: version})
+	if b.sys.places != nil {
+		ctx.Send(b.sys.places, &placesResync{})
+	}
 	if b.cfg.OnResync != nil {
 		b.cfg.OnResync()
 	}

@@ -215,7 +215,10 @@ func (h *harness) open(tok string) *probe {
 			h.t.Fatal(creds.Err)
 		}
 	}
-	c := h.sys.OpenConn(fmt.Sprintf("sock-%d", h.n), p, creds)
+	c, err := h.sys.OpenConn(fmt.Sprintf("sock-%d", h.n), p, creds)
+	if err != nil {
+		h.t.Fatal(err)
+	}
 	p.mu.Lock()
 	p.conn = c
 	p.mu.Unlock()

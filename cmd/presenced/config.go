@@ -32,6 +32,8 @@ type config struct {
 	LogFormat      string
 	BcryptCost     int
 
+	MaxConnsPerUser int
+
 	logLevel slog.Level
 	origins  []string
 }
@@ -64,6 +66,7 @@ func newFlagSet(c *config, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
 	fs.IntVar(&c.BcryptCost, "bcrypt-cost", auth.DefaultBcryptCost, "bcrypt work factor of new password hashes (4–31)")
+	fs.IntVar(&c.MaxConnsPerUser, "max-conns-per-user", 20, "bound sockets of one user across the cluster; 0: no limit")
 	fs.Usage = func() {
 		fmt.Fprintf(out, "Usage: presenced [flags]\n       presenced createsuperuser -username U -email E\n\n")
 		fmt.Fprintf(out, "Every flag has an environment twin, e.g. -addr ↔ PRESENCED_ADDR; flags win.\n\nFlags:\n")
@@ -148,6 +151,9 @@ func (c *config) validate() error {
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return usagef("-log-format %q: want text or json", c.LogFormat)
+	}
+	if c.MaxConnsPerUser < 0 {
+		return usagef("-max-conns-per-user must be 0 (no limit) or more")
 	}
 	if c.BcryptCost < 4 || c.BcryptCost > 31 {
 		return usagef("-bcrypt-cost %d: want 4–31", c.BcryptCost)
