@@ -21,7 +21,8 @@
 // User actors own the binding of conns: they hold the set of a user's bound conns and
 // the tokens that bound them, and log those conns out when a token is revoked. They
 // also hold the credit of HTTP logins (two sweeps, keyed by the token's jti), which
-// ends when a conn binds with that login's token. Conn
+// ends when a conn binds with that login's token — on this node, or, with Redis, on
+// another (the binding node publishes the token ids new to it on <prefix>logins). Conn
 // actors are not their children because a socket can exist before any user (anonymous)
 // and can move from one user to another.
 //
@@ -41,10 +42,12 @@
 //	conn            presence        ConnOpened, ConnBound,           socket opened, bound by a token,
 //	                                ConnUnbound, ConnClosed          unbound, stopped
 //	presence        user            AttachConn, DetachConn,          a conn bound / unbound or closed,
-//	                                GrantLogin, RevokeToken          HTTP login, HTTP logout
+//	                                GrantLogin, RevokeToken,         HTTP login, HTTP logout,
+//	                                EndCredit                        a conn bound by the login's token elsewhere
 //	user            presence        UserCameOnline, UserWentOffline, the user's online state changed,
 //	                                UserIdle                         nothing left: may be stopped
 //	user            conn            LogOut                           the token that bound it was revoked
+//	user            Redis bridge    LoginBound                       a conn bound by a token new on this node
 //	presence        conn            SweepStarted                     every ping interval (ping + liveness)
 //	presence        conn            DeliverUpdate                    a coalesced update (bound conns only)
 //	presence        conn            CloseConn                        shutdown
@@ -52,7 +55,8 @@
 //	presence        Redis bridge    LocalPresenceChanged             this node's presence of a user changed
 //	Redis bridge    presence        RemotePresenceChanged,           a node published a join or leave,
 //	                                RemotePresenceRead,              the cluster's set after a (re)connect,
-//	                                RefreshRequested, TokenRevoked   another system's notice, a logout elsewhere
+//	                                RefreshRequested, TokenRevoked,  another system's notice, a logout elsewhere,
+//	                                LoginBound                       a conn bound elsewhere by a token (ends its credit)
 //	HTTP layer      presence        HTTPLoggedIn, TokenRevoked       login / register, logout
 //	HTTP layer      Redis bridge    TokenRevoked                     logout (published to the other nodes)
 //	OpenConn        places          ReservePlace (a request)         a socket connects with a valid token

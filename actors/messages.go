@@ -150,6 +150,9 @@ type GrantLogin struct {
 	Until time.Time
 }
 
+// EndCredit ends the login credit of JTI: a conn bound with its token on another node.
+type EndCredit struct{ JTI string }
+
 // RevokeToken ends the login credit of JTI and logs out every conn bound by it.
 type RevokeToken struct{ JTI string }
 
@@ -239,6 +242,15 @@ type RemotePresenceChanged struct {
 type RemotePresenceRead struct {
 	Users   []User
 	Version uint64
+}
+
+// LoginBound says a conn bound with the token JTI of the user. From a user actor to the
+// Redis bridge when the token is new on this node (its login may have been on another
+// node, whose credit must end), and from the bridge to presence when another node says
+// so.
+type LoginBound struct {
+	UserID int64
+	JTI    string
 }
 
 // RefreshRequested is a notification from another system: every bound socket gets the

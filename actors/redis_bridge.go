@@ -76,6 +76,7 @@ type redisBridge struct {
 	retry       time.Duration
 	local       map[int64]User // this node's online users: what a resync writes
 	pending     []*LocalPresenceChanged
+	logins      []loginBound // binds to tell the other nodes of (their credits end)
 	flushing    bool
 	needSync    bool
 	downLogged  bool
@@ -106,8 +107,11 @@ func (b *redisBridge) Receive(ctx actor.Context) {
 		b.onTick(ctx)
 	case *LocalPresenceChanged:
 		b.onLocal(ctx, m)
+	case *LoginBound:
+		b.onLoginBound(ctx, m)
 	case *busFlush:
 		b.flush()
+		b.flushLogins()
 	case *busMessage:
 		b.onMessage(ctx, m)
 	case *TokenRevoked:
@@ -157,7 +161,7 @@ func (b *redisBridge) onConnect(ctx actor.Context) {
 			root.Send(self, &busSubscribed{})
 		}
 	})
-	channels := []string{b.cfg.Channel, b.cfg.Prefix + "revocations", b.cfg.Prefix + "stats"}
+	channels := []string{b.cfg.Channel, b.cfg.Prefix + "revocations", b.cfg.Prefix + "stats", b.cfg.Prefix + "logins"}
 	go func() {
 		err := sub.Receive(hooked, sub.B().Subscribe().Channel(channels...).Build(), func(m rueidis.PubSubMessage) {
 			root.Send(self, &busMessage{channel: m.Channel, payload: m.Message})
@@ -342,6 +346,18 @@ type revocation struct {
 }
 
 func (b *redisBridge) onMessage(ctx actor.Context, m *busMessage) {
+	if m.channel == b.cfg.Prefix+"logins" {
+		var n loginsNotice
+		if json.Unmarshal([]byte(m.payload), &n) != nil || n.Node == b.sys.node {
+			return
+		}
+		for _, l := range n.Logins {
+			if l.JTI != "" {
+				ctx.Send(b.sys.presence, &LoginBound{UserID: l.UserID, JTI: l.JTI})
+			}
+		}
+		return
+	}
 	if m.channel == b.cfg.Prefix+"stats" {
 		var p StatsPayload
 		if json.Unmarshal([]byte(m.payload), &p) == nil && p.Node != "" && p.Node != b.sys.node {
@@ -376,6 +392,45 @@ func (b *redisBridge) onMessage(ctx actor.Context, m *busMessage) {
 		u = *n.User
 	}
 	ctx.Send(b.sys.presence, &RemotePresenceChanged{User: u, Online: n.Task == "user_online", Version: n.Version, Node: n.Node})
+}
+
+// loginsNotice, on <prefix>logins, lists the tokens that bound a conn on node and were
+// new there: the node where such a login happened ends its credit.
+type loginsNotice struct {
+	Node   string       `json:"node"`
+	Logins []loginBound `json:"logins"`
+}
+
+type loginBound struct {
+	UserID int64  `json:"user_id"`
+	JTI    string `json:"jti"`
+}
+
+// maxLoginsPending bounds the binds kept for the next notice; beyond it they are
+// dropped (the credit of such a login then runs its two sweeps).
+const maxLoginsPending = 10_000
+
+func (b *redisBridge) onLoginBound(ctx actor.Context, m *LoginBound) {
+	if len(b.logins) >= maxLoginsPending {
+		return
+	}
+	b.logins = append(b.logins, loginBound{UserID: m.UserID, JTI: m.JTI})
+	if !b.flushing {
+		b.flushing = true
+		ctx.Send(ctx.Self(), &busFlush{})
+	}
+}
+
+// flushLogins publishes the binds queued since the last flush, 1,000 to a message.
+// Without Redis they are dropped: the logins' credits then run their two sweeps.
+func (b *redisBridge) flushLogins() {
+	batch := b.logins
+	b.logins = nil
+	for len(batch) > 0 {
+		n := min(len(batch), 1000)
+		b.publish(b.cfg.Prefix+"logins", mustJSON(loginsNotice{Node: b.sys.node, Logins: batch[:n]}))
+		batch = batch[n:]
+	}
 }
 
 func (b *redisBridge) publishRevocation(m *TokenRevoked) {

@@ -38,11 +38,29 @@ func newUserState(u User) *userState {
 	return &userState{user: u, conns: map[string]connBinding{}, credits: map[string]time.Time{}}
 }
 
-// attach adds a bound conn; binding with a login's token ends that login's credit.
-func (s *userState) attach(connID string, pid *actor.PID, jti string) {
+// attach adds a bound conn; binding with a login's token ends that login's credit. It
+// reports whether the token is new here: no conn of the user was bound by it and no
+// credit of it was held (the login may have been on another node, whose credit the
+// Redis bridge then ends).
+func (s *userState) attach(connID string, pid *actor.PID, jti string) (newHere bool) {
+	_, credit := s.credits[jti]
+	newHere = !credit && !s.boundBy(jti)
 	s.conns[connID] = connBinding{pid: pid, jti: jti}
 	s.graceUntil = time.Time{}
 	delete(s.credits, jti)
+	return newHere
+}
+
+// endCredit ends the credit of jti (a conn bound with its token on another node).
+func (s *userState) endCredit(jti string) { delete(s.credits, jti) }
+
+func (s *userState) boundBy(jti string) bool {
+	for _, c := range s.conns {
+		if c.jti == jti {
+			return true
+		}
+	}
+	return false
 }
 
 // detach removes a conn; when it was the last one the grace starts, unless the conn
@@ -60,10 +78,8 @@ func (s *userState) detach(connID string, logout bool, now time.Time, grace time
 // grant records an HTTP login's credit, unless a conn already bound with its token.
 func (s *userState) grant(u User, jti string, until time.Time) {
 	s.user = u
-	for _, c := range s.conns {
-		if c.jti == jti {
-			return
-		}
+	if s.boundBy(jti) {
+		return
 	}
 	if _, ok := s.credits[jti]; !ok && len(s.credits) >= maxCredits {
 		soonest := ""

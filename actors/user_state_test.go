@@ -116,6 +116,44 @@ func TestUserState(t *testing.T) {
 	}
 }
 
+func TestUserStateAttachSaysWhetherTheTokenIsNewHere(t *testing.T) {
+	t0 := time.Now()
+	pid := actor.NewPID("l", "c")
+	tests := []struct {
+		name string
+		do   func(s *userState) bool
+		want bool
+	}{
+		{"a token never seen: its login may be on another node", func(s *userState) bool { return s.attach("a", pid, "j") }, true},
+		{"the token of a credit held here", func(s *userState) bool {
+			s.grant(User{ID: 1}, "j", t0.Add(time.Minute))
+			return s.attach("a", pid, "j")
+		}, false},
+		{"a second tab with the same token", func(s *userState) bool {
+			s.attach("a", pid, "j")
+			return s.attach("b", pid, "j")
+		}, false},
+		{"a reload: the token's last conn had gone", func(s *userState) bool {
+			s.attach("a", pid, "j")
+			s.detach("a", false, t0, time.Second)
+			return s.attach("b", pid, "j")
+		}, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.do(newUserState(User{ID: 1})); got != tc.want {
+				t.Fatalf("attach = %v, want %v", got, tc.want)
+			}
+		})
+	}
+	s := newUserState(User{ID: 1})
+	s.grant(User{ID: 1}, "j", t0.Add(time.Minute))
+	s.endCredit("j")
+	if s.online(t0) {
+		t.Fatal("online after the credit was ended elsewhere")
+	}
+}
+
 func TestUserStateCreditsAreBounded(t *testing.T) {
 	t0 := time.Now()
 	s := newUserState(User{ID: 1})

@@ -1,9 +1,12 @@
 // The login credit ends when a socket binds with that login's token: a tab closed right
 // after logging in leaves after the grace, not after the credit of two sweeps; the
 // original SPA (anonymous socket, token only in its next pong) is online from the login.
-// Env: URL, USERS (JSON {name: {id, token, username}}), GRACE_MS, PING_MS.
+// Env: URL, USERS (JSON {name: {id, token, username}}), GRACE_MS, PING_MS; LOGIN_URL
+// (default URL): where the HTTP logins go — another node, to test the cluster.
 "use strict";
 const { Client, URL, sleep, waitFor, run, assert } = require("./lib");
+
+const LOGIN_URL = process.env.LOGIN_URL || URL;
 
 const users = JSON.parse(process.env.USERS);
 const GRACE = Number(process.env.GRACE_MS);
@@ -14,7 +17,7 @@ const tab = (name, opts) => { const c = new Client(name, opts); clients.push(c);
 let observer;
 
 async function login(u) {
-  const res = await fetch(`${URL}/api-token-auth/`, {
+  const res = await fetch(`${LOGIN_URL}/api-token-auth/`, {
     method: "POST", headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ username: u.username, password: "correct horse battery" }),
   });
