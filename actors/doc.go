@@ -32,7 +32,8 @@
 // shutdown, failure: its Stopping gives back what it holds or waits for). The places
 // actor keeps the node's book of who holds which; with Redis it also keeps this node's
 // count per user in Redis and checks the user's count on every node there (see
-// places.go; if Redis is unavailable it decides from this node's count alone).
+// places.go; if Redis is unavailable it decides from this node's count alone). A dead
+// node's counts go with its lease, as its users do.
 //
 // # Who sends what to whom
 //
@@ -64,13 +65,23 @@
 //	                                ReleasePlace                     unbound, moved, stopping
 //	places          requester       PlaceGranted, PlaceRefused       the answer to ReservePlace
 //	Redis bridge    places          placesAttached, placesResync     connected; resynchronised (write counts again)
+//	stats loop      presence        statsReady                       every second (for staff conns)
+//	stats loop      Redis bridge    publishStats                     every second (the other nodes' figures)
+//	tests           places          getPlacesRequest                 places held (answered getPlacesResponse)
+//	an actor's      the actor       sweepDue, flushDue, userWake,    its own timers and batches, and the
+//	timers, hooks                   flushStore, busConnect, busTick, bridge's subscription (a message
+//	                                busFlush, busSubscribed,         received, subscribed again)
+//	                                busMessage, placesFlush,
+//	                                placesRetry
 //
 // Pongs stop at the conn actor: it records liveness, counts, and binds only for a token
 // different from the one that bound it. Nothing on that path touches the database or
 // Redis, or messages presence or places; its one shared lock is the token cache's read
-// lock (Verifier.Revoked), taken in the transport's goroutine. The ng-action is decoded, and a new
-// token verified and its user looked up, before the message is sent (Conn.Event, in
-// the transport's goroutine), so that conn actors never parse, verify or wait.
+// lock (Verifier.Revoked), taken in the transport's goroutine. The ng-action is
+// decoded, and a new token verified and its user looked up, before the message is sent
+// (Conn.Event, in the transport's goroutine), so that conn actors never parse, verify
+// or wait. (One lookup is left to the conn actor: a bind that waited for its place
+// checks that its token was not revoked meanwhile, with that same read lock.)
 //
 // Conn actors run on protoactor's synchronized dispatcher: a message to an idle conn
 // actor is handled in the goroutine that posts it (the transport's reader for pongs,

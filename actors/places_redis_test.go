@@ -201,3 +201,33 @@ func TestPlacesWhenRedisGoesAndReturns(t *testing.T) {
 		return socketsInRedis(t, rc, prefix, 4)[a.sys.Node()] == 2 && socketsInRedis(t, rc, prefix, 5)[a.sys.Node()] == 1
 	})
 }
+
+// TestANodeDroppedAsDeadWhileAliveWritesItselfAgain: a node paused longer than its
+// lease is dropped by the others (its users leave, its counts go); when it runs again
+// it finds its lease gone and writes its users and counts again.
+func TestANodeDroppedAsDeadWhileAliveWritesItselfAgain(t *testing.T) {
+	r := startTestRedis(t)
+	rc := r.client()
+	prefix := "dropped-" + randomSuffix() + ":"
+	a := redisNode(t, r, prefix, 2)
+	eventually(t, "connected", 5*time.Second, func() bool { return a.sys.RedisUp() })
+	_, tok := a.user(7, "gina")
+	a.open(tok)
+	ctx := context.Background()
+	online := func() bool {
+		ok, err := rc.Do(ctx, rc.B().Hexists().Key(prefix+"counts").Field("7").Build()).AsBool()
+		return err == nil && ok
+	}
+	eventually(t, "gina online in Redis", 2*time.Second, func() bool { return online() && socketsInRedis(t, rc, prefix, 7)[a.sys.Node()] == 1 })
+	// What the reaper of another node does to a node whose lease ran out.
+	keys := []string{prefix + "counts", prefix + "profiles", prefix + "version", prefix + "events"}
+	if err := scriptGoodbye.Exec(ctx, rc, keys, []string{prefix + "notifications", "1000", prefix, a.sys.Node()}).Error(); err != nil {
+		t.Fatal(err)
+	}
+	if online() || len(socketsInRedis(t, rc, prefix, 7)) != 0 {
+		t.Fatal("the drop left gina in Redis")
+	}
+	eventually(t, "gina and her socket written again", 5*time.Second, func() bool {
+		return online() && socketsInRedis(t, rc, prefix, 7)[a.sys.Node()] == 1
+	})
+}

@@ -209,9 +209,9 @@ func (b *redisBridge) onTick(ctx actor.Context) {
 	wasLeased := b.leased
 	fresh, err := b.renewLease(c)
 	if err == nil && fresh && wasLeased {
-		// Our lease had run out and another node dropped us (a pause longer than the
-		// lease): what this node wrote is gone; write it again.
-		b.sys.log.Warn("redis bridge: this node's lease had run out; resynchronising", "node", b.sys.node)
+		// Our lease was gone: Redis lost it (a restart, a flush) or another node dropped
+		// us as dead (a pause longer than the lease). What this node wrote is gone too.
+		b.sys.log.Warn("redis bridge: this node's lease was gone from Redis; resynchronising", "node", b.sys.node)
 		b.needSync = true
 	}
 	if err == nil {
