@@ -41,7 +41,9 @@ func BenchmarkPongPath(b *testing.B) {
 				dir[uid] = User{ID: uid, Username: fmt.Sprint("u", uid)}
 				tok := fmt.Sprintf("eyJhbGciOiJIUzI1NiJ9.token-%d.signature-signature-signature", i)
 				ver.grants[tok] = Grant{UserID: uid, JTI: fmt.Sprint("j", i), ExpiresAt: time.Now().Add(time.Hour)}
-				handles[i] = sys.OpenConn(fmt.Sprint("c", i), nullSocket{}, sys.Resolve(context.Background(), tok))
+				if handles[i], err = sys.OpenConn(fmt.Sprint("c", i), nullSocket{}, sys.Resolve(context.Background(), tok)); err != nil {
+					b.Fatal(err) // 20 sockets per user: the default limit
+				}
 				args[i] = []json.RawMessage{json.RawMessage(fmt.Sprintf(`{"action":"pong","socket_id":"c%d","token":%q}`, i, tok))}
 			}
 			for sys.Stats().ConnsBound.Load() < int64(conns) {

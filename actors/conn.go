@@ -16,9 +16,24 @@ type connActor struct {
 	sock   Socket
 	st     connState
 	closed bool // the transport is known gone, or this actor closed it
-	// initial binds the conn at start (a valid token in the CONNECT auth payload).
+	// initial binds the conn at start (a valid token in the CONNECT auth payload; its
+	// place was reserved by OpenConn).
 	initial *Credentials
+	// pending is a bind waiting for a place of its user; the ng-actions that arrive
+	// meanwhile wait in deferred, in order, and are handled once it is answered.
+	pending  *pendingBind
+	deferred []*ActionReceived
 }
+
+// pendingBind is a bind that waits for the places actor's answer.
+type pendingBind struct {
+	creds *Credentials
+	ackID int64
+}
+
+// maxDeferred bounds the ng-actions kept while a bind waits for its place; beyond it
+// they are refused as rate limited.
+const maxDeferred = 8
 
 func (a *connActor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
@@ -29,7 +44,15 @@ func (a *connActor) Receive(ctx actor.Context) {
 			a.setBound(ctx, c)
 		}
 	case *ActionReceived:
+		if a.pending != nil {
+			a.deferAction(m)
+			return
+		}
 		a.onAction(ctx, m)
+	case *PlaceGranted:
+		a.onPlace(ctx, m.UserID, true)
+	case *PlaceRefused:
+		a.onPlace(ctx, m.UserID, false)
 	case *EventReceived:
 		a.fail(m.AckID, CodeBadRequest, "unknown event")
 	case *SweepStarted:
@@ -51,6 +74,7 @@ func (a *connActor) Receive(ctx actor.Context) {
 	case *actor.Stopping:
 		// Also reached when the actor failed: its supervisor stops it (never restarts).
 		a.close(CloseActorFailed)
+		a.releaseAll(ctx)
 		ctx.Send(a.sys.presence, &ConnClosed{ConnID: a.id})
 	case *actor.Stopped, *actor.Restarting:
 	default:
@@ -105,19 +129,15 @@ func (a *connActor) onAction(ctx actor.Context, m *ActionReceived) {
 	switch act.Action {
 	case ActionPong:
 		a.sys.stats.Pongs.Add(1)
-		if m.Creds != nil {
-			if code, msg := a.bind(ctx, m.Creds); code != "" {
-				a.fail(m.AckID, code, msg)
-				return
-			}
+		if m.Creds != nil && a.bind(ctx, m.Creds, m.AckID, true) {
+			return
 		}
 	case ActionLogin:
 		if m.Creds == nil {
 			a.fail(m.AckID, CodeBadRequest, "login needs a token")
 			return
 		}
-		if code, msg := a.bind(ctx, m.Creds); code != "" {
-			a.fail(m.AckID, code, msg)
+		if a.bind(ctx, m.Creds, m.AckID, false) {
 			return
 		}
 	case ActionLogout:
@@ -128,26 +148,93 @@ func (a *connActor) onAction(ctx actor.Context, m *ActionReceived) {
 		a.fail(m.AckID, CodeBadRequest, "unknown action")
 		return
 	}
-	if m.AckID >= 0 {
-		a.sock.Ack(m.AckID, okAck)
-	}
+	a.ok(m.AckID)
 }
 
-// bind binds the conn with resolved credentials. It returns an error code and message
-// when the token was refused; the conn then stays as it was.
-func (a *connActor) bind(ctx actor.Context, c *Credentials) (code, msg string) {
-	if b := a.st.bound; b != nil && b.token == c.Token {
-		return "", "" // the common case: every pong repeats the token that bound it
+// bind binds the conn with resolved credentials. It returns true when it answered the
+// action itself: the token was refused (the conn stays as it was), or the bind waits
+// for a place of the user and is answered when the place is granted or refused. A pong
+// repeating a token just refused for the limit is not a new request (the original SPA
+// repeats its token in every pong): it is acked as refused, without a new error event.
+func (a *connActor) bind(ctx actor.Context, c *Credentials, ackID int64, pong bool) (answered bool) {
+	b := a.st.bound
+	if b != nil && b.token == c.Token {
+		return false // the common case: every pong repeats the token that bound it
 	}
 	if c.Err != nil {
 		a.sys.stats.BindsRefused.Add(1)
 		if errors.Is(c.Err, ErrTokenExpired) {
-			return CodeTokenExpired, "token expired"
+			a.fail(ackID, CodeTokenExpired, "token expired")
+		} else {
+			a.fail(ackID, CodeInvalidToken, "invalid token")
 		}
-		return CodeInvalidToken, "invalid token"
+		return true
 	}
-	a.setBound(ctx, c)
-	return "", ""
+	if a.sys.places == nil || (b != nil && b.userID == c.Grant.UserID) {
+		a.setBound(ctx, c) // no limit, or a new token of the same user: the same place
+		return false
+	}
+	if pong && a.st.holdBack(c.Token, a.sys.now()) {
+		if ackID >= 0 {
+			a.sock.Ack(ackID, failAck(CodeTooManyConnections))
+		}
+		return true
+	}
+	a.pending = &pendingBind{creds: c, ackID: ackID}
+	ctx.Request(a.sys.places, &ReservePlace{UserID: c.Grant.UserID, ConnID: a.id})
+	return true
+}
+
+// onPlace completes or refuses the pending bind, then handles what waited behind it.
+func (a *connActor) onPlace(ctx actor.Context, user int64, granted bool) {
+	p := a.pending
+	if p == nil || p.creds.Grant.UserID != user {
+		// Not asked for (a second answer after the places actor failed): keep the place
+		// of the bound user, give back any other.
+		if granted && (a.st.bound == nil || a.st.bound.userID != user) {
+			ctx.Send(a.sys.places, &ReleasePlace{UserID: user, ConnID: a.id})
+		}
+		return
+	}
+	switch {
+	case !granted:
+		a.pending = nil
+		a.st.refusedTooMany(p.creds.Token, a.sys.now())
+		a.sys.stats.BindsTooMany.Add(1)
+		a.fail(p.ackID, CodeTooManyConnections, "too many connections")
+	case a.sys.cfg.Verifier.Revoked(p.creds.Grant.JTI):
+		// Logged out while the place was being reserved.
+		a.pending = nil
+		ctx.Send(a.sys.places, &ReleasePlace{UserID: user, ConnID: a.id})
+		a.sys.stats.BindsRefused.Add(1)
+		a.fail(p.ackID, CodeInvalidToken, "invalid token")
+	default:
+		prev := a.st.bound
+		a.setBound(ctx, p.creds)
+		a.pending = nil // after setBound: a failure in between leaves the place to Stopping
+		if prev != nil && prev.userID != user {
+			ctx.Send(a.sys.places, &ReleasePlace{UserID: prev.userID, ConnID: a.id})
+		}
+		a.ok(p.ackID)
+	}
+	for a.pending == nil && len(a.deferred) > 0 {
+		m := a.deferred[0]
+		a.deferred[0] = nil
+		a.deferred = a.deferred[1:]
+		a.onAction(ctx, m)
+	}
+}
+
+// deferAction keeps an ng-action until the pending bind is answered.
+func (a *connActor) deferAction(m *ActionReceived) {
+	if len(a.deferred) >= maxDeferred {
+		a.sys.stats.RateLimited.Add(1)
+		if m.AckID >= 0 {
+			a.sock.Ack(m.AckID, failAck(CodeRateLimited))
+		}
+		return
+	}
+	a.deferred = append(a.deferred, m)
 }
 
 func (a *connActor) setBound(ctx actor.Context, c *Credentials) {
@@ -156,15 +243,41 @@ func (a *connActor) setBound(ctx actor.Context, c *Credentials) {
 	ctx.Send(a.sys.presence, &ConnBound{ConnID: a.id, PID: ctx.Self(), User: c.User, JTI: c.Grant.JTI})
 }
 
+// unbind makes the conn anonymous and gives its place back.
 func (a *connActor) unbind(ctx actor.Context, logout bool) {
+	if b := a.st.bound; b != nil && a.sys.places != nil {
+		ctx.Send(a.sys.places, &ReleasePlace{UserID: b.userID, ConnID: a.id})
+	}
 	a.st.bound = nil
 	ctx.Send(a.sys.presence, &ConnUnbound{ConnID: a.id, Logout: logout})
+}
+
+// releaseAll gives back every place the conn holds or waits for, as it goes. Releasing
+// a reservation still queued cancels it; releasing a place twice is harmless.
+func (a *connActor) releaseAll(ctx actor.Context) {
+	if a.sys.places == nil {
+		return
+	}
+	var bound int64
+	if b := a.st.bound; b != nil {
+		bound = b.userID
+		ctx.Send(a.sys.places, &ReleasePlace{UserID: bound, ConnID: a.id})
+	}
+	if p := a.pending; p != nil && p.creds.Grant.UserID != bound {
+		ctx.Send(a.sys.places, &ReleasePlace{UserID: p.creds.Grant.UserID, ConnID: a.id})
+	}
 }
 
 // logOut tells the client its token no longer holds and makes the conn anonymous.
 func (a *connActor) logOut(ctx actor.Context, reason string) {
 	a.emit(NewEvent(EventLoggedOut, mustJSON(map[string]string{"reason": reason})))
 	a.unbind(ctx, true)
+}
+
+func (a *connActor) ok(ackID int64) {
+	if ackID >= 0 {
+		a.sock.Ack(ackID, okAck)
+	}
 }
 
 // fail answers a refused ng-action: the ack if one was asked for, and an error event.

@@ -27,7 +27,15 @@ type connState struct {
 	refilledAt time.Time
 	// when the client was last told it is rate limited (at most once a second)
 	limitNoticeAt time.Time
+	// tooMany is the token last refused for -max-conns-per-user, and until when the
+	// pongs that repeat it (the original SPA's) do not ask for a place again.
+	tooMany      string
+	tooManyUntil time.Time
 }
+
+// tooManyRetry is how long pongs repeating a token refused for the limit wait before
+// asking for a place again; an explicit login asks at once.
+const tooManyRetry = 30 * time.Second
 
 // maxOwed bounds the pongs a client may owe, so that a client that stopped answering
 // cannot bank free pongs.
@@ -94,4 +102,14 @@ func (s *connState) shouldNotifyLimit(now time.Time) bool {
 // expired reports whether the binding's token has expired at now.
 func (s *connState) expired(now time.Time) bool {
 	return s.bound != nil && !s.bound.expires.IsZero() && !now.Before(s.bound.expires)
+}
+
+// refusedTooMany records that token was refused for the limit at now.
+func (s *connState) refusedTooMany(token string, now time.Time) {
+	s.tooMany, s.tooManyUntil = token, now.Add(tooManyRetry)
+}
+
+// holdBack reports whether a pong repeating token should not ask for a place again yet.
+func (s *connState) holdBack(token string, now time.Time) bool {
+	return token == s.tooMany && now.Before(s.tooManyUntil)
 }

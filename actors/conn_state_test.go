@@ -145,3 +145,30 @@ func TestConnStateExpired(t *testing.T) {
 		t.Fatal("expiry wrong")
 	}
 }
+
+func TestConnStateHoldsBackARefusedToken(t *testing.T) {
+	t0 := time.Now()
+	tests := []struct {
+		name  string
+		token string
+		at    time.Duration
+		hold  bool
+	}{
+		{"the refused token, at once", "t1", 0, true},
+		{"the refused token, just before the retry", "t1", tooManyRetry - time.Millisecond, true},
+		{"the refused token, once the retry is due", "t1", tooManyRetry, false},
+		{"another token", "t2", 0, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newConnState(t0, 1)
+			if s.holdBack("t1", t0) {
+				t.Fatal("held back before any refusal")
+			}
+			s.refusedTooMany("t1", t0)
+			if got := s.holdBack(tc.token, t0.Add(tc.at)); got != tc.hold {
+				t.Fatalf("holdBack = %v, want %v", got, tc.hold)
+			}
+		})
+	}
+}

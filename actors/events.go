@@ -29,7 +29,9 @@ const (
 	CodeTokenExpired = "token_expired"
 	CodeRateLimited  = "rate_limited"
 	CodeBadRequest   = "bad_request"
-	CodeInternal     = "internal_error"
+	// CodeTooManyConnections refuses a bind beyond -max-conns-per-user.
+	CodeTooManyConnections = "too_many_connections"
+	CodeInternal           = "internal_error"
 )
 
 // Close reasons the actors give the transport (logged, and counted by reason).

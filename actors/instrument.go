@@ -17,16 +17,17 @@ const (
 	KindConn
 	KindStoreWriter
 	KindRedisBridge
+	KindPlaces
 	numKinds
 )
 
-var kindNames = [numKinds]string{"presence", "user", "conn", "store_writer", "redis_bridge"}
+var kindNames = [numKinds]string{"presence", "user", "conn", "store_writer", "redis_bridge", "places"}
 
 func (k Kind) String() string { return kindNames[k] }
 
 // Kinds lists every kind, in order.
 func Kinds() []Kind {
-	return []Kind{KindPresence, KindUser, KindConn, KindStoreWriter, KindRedisBridge}
+	return []Kind{KindPresence, KindUser, KindConn, KindStoreWriter, KindRedisBridge, KindPlaces}
 }
 
 // HandleBuckets are the upper bounds of the handling-time histogram.

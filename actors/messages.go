@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/redis/rueidis"
 )
 
 // Every message is a small immutable struct sent as a pointer. Commands are imperative,
@@ -73,9 +74,62 @@ type DeliverUpdate struct{ Event *Event }
 // CloseConn closes the connection's socket with a reason (shutdown, kicked).
 type CloseConn struct{ Reason string }
 
+// ---- conn actor (or OpenConn) ↔ places ------------------------------------------------
+
+// ReservePlace asks for one of the user's places (-max-conns-per-user) for a conn about
+// to bind to the user. The answer, PlaceGranted or PlaceRefused, goes to the sender.
+// A conn has at most one reservation outstanding.
+type ReservePlace struct {
+	UserID int64
+	ConnID string
+}
+
+// ReleasePlace gives the conn's place of the user back: unbound, moved to another user,
+// or gone. Releasing a reservation not answered yet cancels it.
+type ReleasePlace struct {
+	UserID int64
+	ConnID string
+}
+
+// PlaceGranted says the conn holds one of the user's places and may bind.
+type PlaceGranted struct {
+	UserID int64
+	ConnID string
+}
+
+// PlaceRefused says the user has the limit of bound sockets: the bind is refused.
+type PlaceRefused struct {
+	UserID int64
+	ConnID string
+}
+
+// ---- Redis bridge → places ----------------------------------------------------------------
+
+// placesAttached hands the places actor the bridge's Redis client, the key prefix and
+// this node's id.
+type placesAttached struct {
+	client       rueidis.Client
+	prefix, node string
+}
+
+// placesResync says the bridge resynchronised after a (re)connect: Redis may have lost
+// this node's counts, which are written again.
+type placesResync struct{}
+
+// getPlacesRequest asks the places actor how many places user holds on this node, and
+// in all; answered with getPlacesResponse (tests).
+type getPlacesRequest struct{ user int64 }
+
+type getPlacesResponse struct{ held, total int }
+
+// placesFlush (the next batch) and placesRetry (a resync due after a failure) are the
+// places actor's own.
+type placesFlush struct{}
+type placesRetry struct{}
+
 // ---- presence ↔ user actors -------------------------------------------------------------
 
-// AttachConn adds a bound connection to the user.
+// AttachConn adds a bound connection to the user; it ends the login credit of JTI.
 type AttachConn struct {
 	ConnID string
 	PID    *actor.PID
@@ -88,12 +142,16 @@ type DetachConn struct {
 	Logout bool
 }
 
-// GrantLogin counts an HTTP login: the user is online until Until even without sockets.
+// GrantLogin counts an HTTP login: the user is online even without sockets until Until
+// or until a conn binds with the login's token (JTI), whichever comes first.
 type GrantLogin struct {
 	User  User
 	JTI   string
 	Until time.Time
 }
+
+// EndCredit ends the login credit of JTI: a conn bound with its token on another node.
+type EndCredit struct{ JTI string }
 
 // RevokeToken ends the login credit of JTI and logs out every conn bound by it.
 type RevokeToken struct{ JTI string }
@@ -184,6 +242,15 @@ type RemotePresenceChanged struct {
 type RemotePresenceRead struct {
 	Users   []User
 	Version uint64
+}
+
+// LoginBound says a conn bound with the token JTI of the user. From a user actor to the
+// Redis bridge when the token is new on this node (its login may have been on another
+// node, whose credit must end), and from the bridge to presence when another node says
+// so.
+type LoginBound struct {
+	UserID int64
+	JTI    string
 }
 
 // RefreshRequested is a notification from another system: every bound socket gets the

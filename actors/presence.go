@@ -57,6 +57,8 @@ func (a *presenceActor) Receive(ctx actor.Context) {
 		a.toUser(ctx, m.User.ID, &GrantLogin{User: m.User, JTI: m.JTI, Until: a.creditUntil(m.ExpiresAt)})
 	case *TokenRevoked:
 		a.toUser(ctx, m.UserID, &RevokeToken{JTI: m.JTI})
+	case *LoginBound:
+		a.toUser(ctx, m.UserID, &EndCredit{JTI: m.JTI})
 	case *RemotePresenceChanged:
 		a.st.remoteChanged(m.User, m.Online, m.Version)
 		a.scheduleFlush(ctx)

@@ -76,9 +76,11 @@ type redisBridge struct {
 	retry       time.Duration
 	local       map[int64]User // this node's online users: what a resync writes
 	pending     []*LocalPresenceChanged
+	logins      []loginBound // binds to tell the other nodes of (their credits end)
 	flushing    bool
 	needSync    bool
 	downLogged  bool
+	leased      bool // a lease was taken once: a fresh one later means the node was dropped
 }
 
 func (b *redisBridge) keys() []string {
@@ -105,8 +107,11 @@ func (b *redisBridge) Receive(ctx actor.Context) {
 		b.onTick(ctx)
 	case *LocalPresenceChanged:
 		b.onLocal(ctx, m)
+	case *LoginBound:
+		b.onLoginBound(ctx, m)
 	case *busFlush:
 		b.flush()
+		b.flushLogins()
 	case *busMessage:
 		b.onMessage(ctx, m)
 	case *TokenRevoked:
@@ -143,6 +148,9 @@ func (b *redisBridge) onConnect(ctx actor.Context) {
 	b.retry = 0
 	b.cmd, b.sub = cmd, sub
 	b.needSync = true
+	if b.sys.places != nil {
+		ctx.Send(b.sys.places, &placesAttached{client: cmd, prefix: b.cfg.Prefix, node: b.sys.node})
+	}
 	self, root := ctx.Self(), b.sys.root
 	subCtx, cancel := context.WithCancel(context.Background())
 	b.stopSub = cancel
@@ -153,7 +161,7 @@ func (b *redisBridge) onConnect(ctx actor.Context) {
 			root.Send(self, &busSubscribed{})
 		}
 	})
-	channels := []string{b.cfg.Channel, b.cfg.Prefix + "revocations", b.cfg.Prefix + "stats"}
+	channels := []string{b.cfg.Channel, b.cfg.Prefix + "revocations", b.cfg.Prefix + "stats", b.cfg.Prefix + "logins"}
 	go func() {
 		err := sub.Receive(hooked, sub.B().Subscribe().Channel(channels...).Build(), func(m rueidis.PubSubMessage) {
 			root.Send(self, &busMessage{channel: m.Channel, payload: m.Message})
@@ -198,7 +206,14 @@ func (b *redisBridge) onTick(ctx actor.Context) {
 	}
 	c, cancel := b.opCtx()
 	defer cancel()
-	err := b.renewLease(c)
+	wasLeased := b.leased
+	fresh, err := b.renewLease(c)
+	if err == nil && fresh && wasLeased {
+		// Our lease was gone: Redis lost it (a restart, a flush) or another node dropped
+		// us as dead (a pause longer than the lease). What this node wrote is gone too.
+		b.sys.log.Warn("redis bridge: this node's lease was gone from Redis; resynchronising", "node", b.sys.node)
+		b.needSync = true
+	}
 	if err == nil {
 		var dead []string
 		dead, err = scriptReap.Exec(c, b.cmd, b.keys(), b.args(b.cfg.Prefix)).AsStrSlice()
@@ -213,9 +228,15 @@ func (b *redisBridge) onTick(ctx actor.Context) {
 	b.up(ctx)
 }
 
-func (b *redisBridge) renewLease(c context.Context) error {
-	return scriptLease.Exec(c, b.cmd, []string{b.cfg.Prefix + "nodes"},
-		[]string{b.sys.node, strconv.FormatInt(b.cfg.LeaseTTL.Milliseconds(), 10)}).Error()
+// renewLease renews this node's lease; fresh: there was none (first lease, or the node
+// was dropped as dead meanwhile).
+func (b *redisBridge) renewLease(c context.Context) (fresh bool, err error) {
+	n, err := scriptLease.Exec(c, b.cmd, []string{b.cfg.Prefix + "nodes"},
+		[]string{b.sys.node, strconv.FormatInt(b.cfg.LeaseTTL.Milliseconds(), 10)}).AsInt64()
+	if err == nil {
+		b.leased = true
+	}
+	return n == 1, err
 }
 
 func (b *redisBridge) onLocal(ctx actor.Context, m *LocalPresenceChanged) {
@@ -266,7 +287,7 @@ func (b *redisBridge) resync(ctx actor.Context) {
 	}
 	c, cancel := b.opCtx()
 	defer cancel()
-	err := b.renewLease(c)
+	_, err := b.renewLease(c)
 	if err == nil {
 		args := b.args(b.sys.node)
 		for id, u := range b.local {
@@ -295,6 +316,9 @@ func (b *redisBridge) resync(ctx actor.Context) {
 	b.needSync = false
 	b.pending = nil
 	ctx.Send(b.sys.presence, &RemotePresenceRead{Users: users, Version: version})
+	if b.sys.places != nil {
+		ctx.Send(b.sys.places, &placesResync{})
+	}
 	if b.cfg.OnResync != nil {
 		b.cfg.OnResync()
 	}
@@ -322,6 +346,18 @@ type revocation struct {
 }
 
 func (b *redisBridge) onMessage(ctx actor.Context, m *busMessage) {
+	if m.channel == b.cfg.Prefix+"logins" {
+		var n loginsNotice
+		if json.Unmarshal([]byte(m.payload), &n) != nil || n.Node == b.sys.node {
+			return
+		}
+		for _, l := range n.Logins {
+			if l.JTI != "" {
+				ctx.Send(b.sys.presence, &LoginBound{UserID: l.UserID, JTI: l.JTI})
+			}
+		}
+		return
+	}
 	if m.channel == b.cfg.Prefix+"stats" {
 		var p StatsPayload
 		if json.Unmarshal([]byte(m.payload), &p) == nil && p.Node != "" && p.Node != b.sys.node {
@@ -356,6 +392,45 @@ func (b *redisBridge) onMessage(ctx actor.Context, m *busMessage) {
 		u = *n.User
 	}
 	ctx.Send(b.sys.presence, &RemotePresenceChanged{User: u, Online: n.Task == "user_online", Version: n.Version, Node: n.Node})
+}
+
+// loginsNotice, on <prefix>logins, lists the tokens that bound a conn on node and were
+// new there: the node where such a login happened ends its credit.
+type loginsNotice struct {
+	Node   string       `json:"node"`
+	Logins []loginBound `json:"logins"`
+}
+
+type loginBound struct {
+	UserID int64  `json:"user_id"`
+	JTI    string `json:"jti"`
+}
+
+// maxLoginsPending bounds the binds kept for the next notice; beyond it they are
+// dropped (the credit of such a login then runs its two sweeps).
+const maxLoginsPending = 10_000
+
+func (b *redisBridge) onLoginBound(ctx actor.Context, m *LoginBound) {
+	if len(b.logins) >= maxLoginsPending {
+		return
+	}
+	b.logins = append(b.logins, loginBound{UserID: m.UserID, JTI: m.JTI})
+	if !b.flushing {
+		b.flushing = true
+		ctx.Send(ctx.Self(), &busFlush{})
+	}
+}
+
+// flushLogins publishes the binds queued since the last flush, 1,000 to a message.
+// Without Redis they are dropped: the logins' credits then run their two sweeps.
+func (b *redisBridge) flushLogins() {
+	batch := b.logins
+	b.logins = nil
+	for len(batch) > 0 {
+		n := min(len(batch), 1000)
+		b.publish(b.cfg.Prefix+"logins", mustJSON(loginsNotice{Node: b.sys.node, Logins: batch[:n]}))
+		batch = batch[n:]
+	}
 }
 
 func (b *redisBridge) publishRevocation(m *TokenRevoked) {

@@ -11,6 +11,9 @@ import "github.com/redis/rueidis"
 //	<prefix>profiles           HASH  user id → user JSON (while online anywhere)
 //	<prefix>version            STRING the global version, one per global join or leave
 //	<prefix>events             STREAM every global join and leave, in order, with its version
+//	<prefix>sockets:<uid>      HASH  node id → bound sockets of the user on that node
+//	<prefix>node:<id>:sockets  SET   users with bound sockets on that node
+//	<prefix>node:<id>:sockets-seq STRING the last sockets write of that node applied
 //
 // A user joins the cluster when its count goes 0 → 1 and leaves when it goes back to 0;
 // each such transition increments the version, is appended to the stream and is
@@ -54,6 +57,9 @@ local function drop_node(prefix, node)
   local set = prefix .. 'node:' .. node .. ':users'
   for _, uid in ipairs(redis.call('SMEMBERS', set)) do leave(set, uid, node) end
   redis.call('DEL', set)
+  local socks = prefix .. 'node:' .. node .. ':sockets'
+  for _, uid in ipairs(redis.call('SMEMBERS', socks)) do redis.call('HDEL', prefix .. 'sockets:' .. uid, node) end
+  redis.call('DEL', socks, socks .. '-seq')
   redis.call('ZREM', prefix .. 'nodes', node)
 end
 local function now_ms()
@@ -85,11 +91,12 @@ return 1
 `)
 
 // scriptLease renews the node's lease. KEYS 1: nodes. ARGV 1: node id, 2: ttl ms.
+// Returns 1 when the lease was absent (first lease, or the node was dropped meanwhile:
+// what it wrote is gone), else 0.
 var scriptLease = rueidis.NewLuaScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
-return 1
+return redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
 `)
 
 // scriptReap drops every node whose lease ran out: its users leave (and the leaves are
@@ -115,4 +122,74 @@ for _, uid in ipairs(redis.call('HKEYS', KEYS[1])) do
   out[#out + 1] = redis.call('HGET', KEYS[2], uid) or ''
 end
 return out
+`)
+
+// The limit on bound sockets per user (places.go) keeps, per user, one count per node
+// (<prefix>sockets:<uid>), changed only by the node itself through the two scripts
+// below, one call at a time from its places actor. Each call carries a sequence number
+// that grows with every call of the node; a call whose number is not above the last one
+// applied (a call that timed out and arrived late) changes nothing, and a node whose
+// sequence key is gone (Redis restarted, or the node was dropped as dead) must write
+// its whole state again before anything else. Common ARGV: 1 prefix, 2 node id, 3 seq.
+
+// scriptPlaces applies a batch of reservations and releases in order. ARGV 4: the
+// limit; then (op "+"|"-", uid) pairs. A reservation is granted when the user's
+// sockets on every node number fewer than the limit. Returns {"ok", r…} with one r per
+// pair: "1" granted / released, "0" refused, "-1" released but the count was already
+// zero (this node's counts had drifted); or {"lost"} / {"stale"}, and nothing changed.
+var scriptPlaces = rueidis.NewLuaScript(`
+local prefix, node, seq, limit = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local set = prefix .. 'node:' .. node .. ':sockets'
+local last = redis.call('GET', set .. '-seq')
+if not last then return {'lost'} end
+if tonumber(last) >= seq then return {'stale'} end
+redis.call('SET', set .. '-seq', seq)
+local out = {'ok'}
+for i = 5, #ARGV, 2 do
+  local uid = ARGV[i + 1]
+  local key = prefix .. 'sockets:' .. uid
+  if ARGV[i] == '+' then
+    local total = 0
+    for _, v in ipairs(redis.call('HVALS', key)) do total = total + tonumber(v) end
+    if limit > 0 and total >= limit then
+      out[#out + 1] = '0'
+    else
+      redis.call('HINCRBY', key, node, 1)
+      redis.call('SADD', set, uid)
+      out[#out + 1] = '1'
+    end
+  else
+    local n = redis.call('HINCRBY', key, node, -1)
+    if n <= 0 then
+      redis.call('HDEL', key, node)
+      redis.call('SREM', set, uid)
+    end
+    if n < 0 then out[#out + 1] = '-1' else out[#out + 1] = '1' end
+  end
+end
+return out
+`)
+
+// scriptPlacesSync makes the node's counts exactly the given ones (after a reconnect,
+// or when they may have drifted). ARGV 4…: (uid, count) pairs. Returns "ok" or
+// "stale".
+var scriptPlacesSync = rueidis.NewLuaScript(`
+local prefix, node, seq = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local set = prefix .. 'node:' .. node .. ':sockets'
+local last = redis.call('GET', set .. '-seq')
+if last and tonumber(last) >= seq then return 'stale' end
+redis.call('SET', set .. '-seq', seq)
+local want = {}
+for i = 4, #ARGV, 2 do want[ARGV[i]] = ARGV[i + 1] end
+for _, uid in ipairs(redis.call('SMEMBERS', set)) do
+  if want[uid] == nil then
+    redis.call('HDEL', prefix .. 'sockets:' .. uid, node)
+    redis.call('SREM', set, uid)
+  end
+end
+for uid, n in pairs(want) do
+  redis.call('HSET', prefix .. 'sockets:' .. uid, node, n)
+  redis.call('SADD', set, uid)
+end
+return 'ok'
 `)

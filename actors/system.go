@@ -25,6 +25,9 @@ type Config struct {
 	Coalesce     time.Duration // update coalescing window; zero → 50ms (the contract allows ≤100ms)
 	ActionRate   float64       // ng-actions/s a socket may send beyond answering pings; zero → 20
 	ActionBurst  float64       // zero → 40
+	// MaxConnsPerUser bounds the bound sockets of one user (across the cluster with
+	// Redis); zero → 20; negative → no limit.
+	MaxConnsPerUser int
 
 	Verifier  Verifier
 	Directory Directory
@@ -38,8 +41,9 @@ type Config struct {
 	Logger *slog.Logger
 	Now    func() time.Time
 
-	// userMiddleware wraps user actors (tests inject failures with it).
-	userMiddleware []actor.ReceiverMiddleware
+	// userMiddleware and connMiddleware wrap user and conn actors (tests inject
+	// failures with them).
+	userMiddleware, connMiddleware []actor.ReceiverMiddleware
 }
 
 func (c *Config) defaults() error {
@@ -62,6 +66,11 @@ func (c *Config) defaults() error {
 	}
 	if c.ActionBurst == 0 {
 		c.ActionBurst = 40
+	}
+	if c.MaxConnsPerUser == 0 {
+		c.MaxConnsPerUser = 20
+	} else if c.MaxConnsPerUser < 0 {
+		c.MaxConnsPerUser = 0 // no limit
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -87,6 +96,7 @@ func (c *Config) defaults() error {
 type Stats struct {
 	Pongs, Sweeps, Broadcasts, Deliveries   atomic.Uint64
 	Binds, BindsRefused, RateLimited        atomic.Uint64
+	BindsTooMany                            atomic.Uint64 // refused for -max-conns-per-user
 	NoPongCloses, StoreWrites, StoreErrors  atomic.Uint64
 	ConnsBound, ConnsAnonymous, UsersOnline atomic.Int64
 	UsersLocal                              atomic.Int64 // online through this node
@@ -98,15 +108,17 @@ type Stats struct {
 
 // System is the running actor system and the facade the HTTP and Socket.IO layers use.
 type System struct {
-	cfg      Config
-	log      *slog.Logger
-	actors   *actor.ActorSystem
-	root     *actor.RootContext
-	presence *actor.PID
-	writer   *actor.PID
-	bridge   *actor.PID // nil on a single node
-	redisUp  atomic.Bool
-	redisErr atomic.Value // string: the last Redis error
+	cfg           Config
+	log           *slog.Logger
+	actors        *actor.ActorSystem
+	root          *actor.RootContext
+	presence      *actor.PID
+	writer        *actor.PID
+	bridge        *actor.PID // nil on a single node
+	places        *actor.PID // nil without a limit on sockets per user
+	placesStopped atomic.Bool
+	redisUp       atomic.Bool
+	redisErr      atomic.Value // string: the last Redis error
 	// remoteStats: node id → *StatsPayload, the other nodes' latest figures
 	remoteStats sync.Map
 	connProps   *actor.Props
@@ -148,6 +160,12 @@ func Start(cfg Config) (*System, error) {
 		append(s.instrumented(KindPresence),
 			actor.WithSupervisor(actor.NewOneForOneStrategy(10, 10*time.Second, actor.DefaultDecider)))...), "presence-")
 
+	if cfg.MaxConnsPerUser > 0 {
+		pl := &placesActor{sys: s, book: newPlaceBook(), limit: cfg.MaxConnsPerUser}
+		// The same value on every restart: a failure must not forget who holds a place.
+		s.places = s.root.SpawnPrefix(actor.PropsFromProducer(func() actor.Actor { return pl },
+			s.instrumented(KindPlaces)...), "places-")
+	}
 	if cfg.Redis != nil {
 		if err := s.startBridge(*cfg.Redis); err != nil {
 			s.actors.Shutdown()
@@ -158,7 +176,8 @@ func Start(cfg Config) (*System, error) {
 	// A failing conn actor is stopped, never restarted: its Stopping closes the socket.
 	stopOnFailure := actor.NewOneForOneStrategy(0, 0, func(any) actor.Directive { return actor.StopDirective })
 	s.connProps = actor.PropsFromProducer(func() actor.Actor { return nil },
-		append(s.instrumented(KindConn), actor.WithGuardian(stopOnFailure), actor.WithDispatcher(actor.NewSynchronizedDispatcher(300)))...)
+		append(s.instrumented(KindConn), actor.WithGuardian(stopOnFailure), actor.WithDispatcher(actor.NewSynchronizedDispatcher(300)),
+			actor.WithReceiverMiddleware(cfg.connMiddleware...))...)
 	go s.statsLoop(s.stopStats)
 	return s, nil
 }
@@ -246,15 +265,39 @@ type Conn struct {
 
 // OpenConn spawns the conn actor of a new socket: bound at once when creds (from
 // Resolve, for a token in the CONNECT auth payload) are given and valid, anonymous
-// otherwise.
-func (s *System) OpenConn(id string, sock Socket, creds *Credentials) *Conn {
+// otherwise. A bound socket first takes one of its user's places; when the user has
+// the limit of bound sockets, OpenConn spawns nothing and returns ErrTooManyConnections.
+// It may wait (the places actor, Redis): callers are transport goroutines.
+func (s *System) OpenConn(id string, sock Socket, creds *Credentials) (*Conn, error) {
 	a := &connActor{sys: s, id: id, sock: sock, st: newConnState(s.now(), s.cfg.ActionBurst)}
 	if creds != nil && creds.Err == nil {
+		if err := s.reservePlace(creds.Grant.UserID, id); err != nil {
+			return nil, err
+		}
 		a.initial = creds
 	}
 	props := s.connProps.Clone(actor.WithProducer(func() actor.Actor { return a }))
 	pid := s.root.SpawnPrefix(props, "conn-")
-	return &Conn{sys: s, pid: pid, last: a.initial}
+	return &Conn{sys: s, pid: pid, last: a.initial}, nil
+}
+
+// reservePlace takes one of user's places for conn, before its conn actor exists.
+func (s *System) reservePlace(user int64, conn string) error {
+	if s.places == nil {
+		return nil
+	}
+	res, err := s.root.RequestFuture(s.places, &ReservePlace{UserID: user, ConnID: conn}, placeWait).Result()
+	if err != nil {
+		// The reservation stays queued: if granted, the conn holds the place and gives it
+		// back when it goes; if refused, the conn holds none. Either way nothing leaks.
+		s.log.Warn("places: no answer in time; the socket binds without waiting", "conn_id", conn, "user_id", user, "err", err)
+		return nil
+	}
+	if _, refused := res.(*PlaceRefused); refused {
+		s.stats.BindsTooMany.Add(1)
+		return ErrTooManyConnections
+	}
+	return nil
 }
 
 // Event hands the conn actor a client event. An ng-action is decoded, and its token
@@ -316,9 +359,17 @@ func (s *System) Shutdown(ctx context.Context) error {
 			}
 		}
 		time.Sleep(2 * s.cfg.Coalesce) // let the last leaves reach the bridge
+		// The places actor writes the conns' last releases, then the bridge takes the
+		// node out of Redis.
+		if err := s.stopPlaces(); err != nil {
+			return err
+		}
 		if err := s.root.PoisonFuture(s.bridge).Wait(); err != nil {
 			return fmt.Errorf("stop redis bridge: %w", err)
 		}
+	}
+	if err := s.stopPlaces(); err != nil {
+		return err
 	}
 	if err := s.root.StopFuture(s.presence).Wait(); err != nil {
 		return fmt.Errorf("stop presence: %w", err)
@@ -327,6 +378,17 @@ func (s *System) Shutdown(ctx context.Context) error {
 		return fmt.Errorf("stop store writer: %w", err)
 	}
 	s.actors.Shutdown()
+	return nil
+}
+
+// stopPlaces stops the places actor once; it writes what is queued before it stops.
+func (s *System) stopPlaces() error {
+	if s.places == nil || !s.placesStopped.CompareAndSwap(false, true) {
+		return nil
+	}
+	if err := s.root.PoisonFuture(s.places).Wait(); err != nil {
+		return fmt.Errorf("stop places: %w", err)
+	}
 	return nil
 }
 

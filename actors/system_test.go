@@ -215,7 +215,10 @@ func (h *harness) open(tok string) *probe {
 			h.t.Fatal(creds.Err)
 		}
 	}
-	c := h.sys.OpenConn(fmt.Sprintf("sock-%d", h.n), p, creds)
+	c, err := h.sys.OpenConn(fmt.Sprintf("sock-%d", h.n), p, creds)
+	if err != nil {
+		h.t.Fatal(err)
+	}
 	p.mu.Lock()
 	p.conn = c
 	p.mu.Unlock()
@@ -437,6 +440,41 @@ func TestHTTPLoginCountsForTwoSweeps(t *testing.T) {
 	if took := time.Since(start); took < 2*h.sys.cfg.PingInterval {
 		t.Fatalf("credit lasted %v, less than two sweeps", took)
 	}
+}
+
+// TestLoginCreditEndsWhenItsTokenBinds: a tab closed right after logging in goes
+// offline after the grace, not after the credit of two sweeps; the original SPA, which
+// binds only with the pong of the next sweep, is online from the login on.
+func TestLoginCreditEndsWhenItsTokenBinds(t *testing.T) {
+	h := newHarness(t, func(c *Config) { c.PingInterval, c.PongTimeout = time.Second, 5*time.Second })
+	u, tok := h.user(1, "alice")
+	h.sys.LoggedIn(u, "jti-"+tok, time.Now().Add(time.Hour))
+	eventually(t, "alice online from the login", time.Second, func() bool { return h.sys.Online().IsOnline(1) })
+	s := h.open(tok) // CONNECT auth with the login's token
+	eventually(t, "alice's socket bound", time.Second, func() bool { return lastUpdate(s) != nil })
+	closed := time.Now()
+	s.Close("client close")
+	within := h.sys.cfg.OfflineGrace + 500*time.Millisecond // well inside the credit's two sweeps
+	eventually(t, "alice offline after the grace", within, func() bool { return !h.sys.Online().IsOnline(1) })
+	if took := time.Since(closed); took < h.sys.cfg.OfflineGrace {
+		t.Fatalf("offline %v after the close, before the grace of %v", took, h.sys.cfg.OfflineGrace)
+	}
+
+	// The SPA: an anonymous socket, then the HTTP login, then the bind by the next pong.
+	v, tokB := h.user(2, "bob")
+	spa := h.open("")
+	h.sys.LoggedIn(v, "jti-"+tokB, time.Now().Add(time.Hour))
+	eventually(t, "bob online at once", time.Second, func() bool { return h.sys.Online().IsOnline(2) })
+	spa.keepAlive(t, tokB)
+	eventually(t, "bob's socket bound by its pong", 2*h.sys.cfg.PingInterval, func() bool { return lastUpdate(spa) != nil })
+	for _, up := range spa.named(EventUpdateUserOnline) {
+		if l := up["left"].([]any); len(l) > 0 {
+			t.Fatalf("bob left between the login and the bind: %v", up)
+		}
+	}
+	closed = time.Now()
+	spa.Close("client close")
+	eventually(t, "bob offline after the grace", within, func() bool { return !h.sys.Online().IsOnline(2) })
 }
 
 func TestTokenExpiryLogsOut(t *testing.T) {

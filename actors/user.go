@@ -21,7 +21,13 @@ func (a *userActor) Receive(ctx actor.Context) {
 		a.evaluate(ctx)
 	case *AttachConn:
 		a.st.handled++
-		a.st.attach(m.ConnID, m.PID, m.JTI)
+		if a.st.attach(m.ConnID, m.PID, m.JTI) && a.sys.bridge != nil {
+			ctx.Send(a.sys.bridge, &LoginBound{UserID: a.st.user.ID, JTI: m.JTI})
+		}
+		a.evaluate(ctx)
+	case *EndCredit:
+		a.st.handled++
+		a.st.endCredit(m.JTI)
 		a.evaluate(ctx)
 	case *DetachConn:
 		a.st.handled++
@@ -57,6 +63,7 @@ func (a *userActor) onRevokeToken(ctx actor.Context, m *RevokeToken) {
 // the next change that time alone would make, and offers to stop when idle.
 func (a *userActor) evaluate(ctx actor.Context) {
 	now := a.sys.now()
+	a.st.expire(now)
 	if on := a.st.online(now); on != a.st.reported {
 		a.st.reported = on
 		if on {

@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -51,6 +52,37 @@ func TestUserState(t *testing.T) {
 			s.attach("a", pid, "j")
 			s.detach("a", false, at(30*time.Second), grace)
 		}, []check{{30 * time.Second, true, 32 * time.Second}, {32 * time.Second, false, -1}}},
+		{"binding with the login's token ends its credit: a tab closed at once leaves after the grace", func(s *userState) {
+			s.grant(User{ID: 1}, "j", at(20*time.Second))
+			s.attach("a", pid, "j")
+			s.detach("a", false, at(time.Second), grace)
+		}, []check{{time.Second, true, time.Second + grace}, {time.Second + grace, false, -1}}},
+		{"the SPA's way: bound by a later pong, then closed", func(s *userState) {
+			s.grant(User{ID: 1}, "j", at(20*time.Second))
+			// online from the login, before any socket (checked below at 0)
+			s.attach("a", pid, "j") // the pong of the next sweep
+			s.detach("a", false, at(11*time.Second), grace)
+		}, []check{{11 * time.Second, true, 11*time.Second + grace}, {11*time.Second + grace, false, -1}}},
+		{"binding with another token keeps the login's credit", func(s *userState) {
+			s.grant(User{ID: 1}, "j", at(20*time.Second))
+			s.attach("a", pid, "other")
+			s.detach("a", false, at(time.Second), grace)
+		}, []check{{time.Second, true, time.Second + grace}, {10 * time.Second, true, 20 * time.Second}, {20 * time.Second, false, -1}}},
+		{"two logins: binding one keeps the other's credit", func(s *userState) {
+			s.grant(User{ID: 1}, "j1", at(20*time.Second))
+			s.grant(User{ID: 1}, "j2", at(15*time.Second))
+			s.attach("a", pid, "j1")
+			s.detach("a", false, at(time.Second), grace)
+		}, []check{{time.Second, true, time.Second + grace}, {5 * time.Second, true, 15 * time.Second}, {15 * time.Second, false, -1}}},
+		{"a login whose token already bound a conn grants nothing", func(s *userState) {
+			s.attach("a", pid, "j")
+			s.grant(User{ID: 1}, "j", at(20*time.Second))
+			s.detach("a", false, at(time.Second), grace)
+		}, []check{{time.Second, true, time.Second + grace}, {time.Second + grace, false, -1}}},
+		{"the same login granted again keeps the later end", func(s *userState) {
+			s.grant(User{ID: 1}, "j", at(20*time.Second))
+			s.grant(User{ID: 1}, "j", at(10*time.Second))
+		}, []check{{15 * time.Second, true, 20 * time.Second}, {20 * time.Second, false, -1}}},
 		{"revoking the credit's token ends it", func(s *userState) {
 			s.grant(User{ID: 1}, "j", at(20*time.Second))
 			s.revoke("j")
@@ -81,6 +113,62 @@ func TestUserState(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestUserStateAttachSaysWhetherTheTokenIsNewHere(t *testing.T) {
+	t0 := time.Now()
+	pid := actor.NewPID("l", "c")
+	tests := []struct {
+		name string
+		do   func(s *userState) bool
+		want bool
+	}{
+		{"a token never seen: its login may be on another node", func(s *userState) bool { return s.attach("a", pid, "j") }, true},
+		{"the token of a credit held here", func(s *userState) bool {
+			s.grant(User{ID: 1}, "j", t0.Add(time.Minute))
+			return s.attach("a", pid, "j")
+		}, false},
+		{"a second tab with the same token", func(s *userState) bool {
+			s.attach("a", pid, "j")
+			return s.attach("b", pid, "j")
+		}, false},
+		{"a reload: the token's last conn had gone", func(s *userState) bool {
+			s.attach("a", pid, "j")
+			s.detach("a", false, t0, time.Second)
+			return s.attach("b", pid, "j")
+		}, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.do(newUserState(User{ID: 1})); got != tc.want {
+				t.Fatalf("attach = %v, want %v", got, tc.want)
+			}
+		})
+	}
+	s := newUserState(User{ID: 1})
+	s.grant(User{ID: 1}, "j", t0.Add(time.Minute))
+	s.endCredit("j")
+	if s.online(t0) {
+		t.Fatal("online after the credit was ended elsewhere")
+	}
+}
+
+func TestUserStateCreditsAreBounded(t *testing.T) {
+	t0 := time.Now()
+	s := newUserState(User{ID: 1})
+	for i := range 100 {
+		s.grant(User{ID: 1}, fmt.Sprintf("j%d", i), t0.Add(time.Duration(i+1)*time.Second))
+	}
+	if len(s.credits) != maxCredits {
+		t.Fatalf("%d credits kept, want %d", len(s.credits), maxCredits)
+	}
+	if _, ok := s.credits["j99"]; !ok {
+		t.Fatal("the latest login's credit was dropped")
+	}
+	s.expire(t0.Add(200 * time.Second))
+	if len(s.credits) != 0 || s.online(t0.Add(200*time.Second)) {
+		t.Fatalf("expired credits kept: %v", s.credits)
 	}
 }
 

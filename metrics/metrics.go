@@ -47,7 +47,7 @@ func New(src Sources) *Collector {
 		broadcasts:     desc("broadcasts_total", "Published update_user_online changes (one per version)."),
 		deliveries:     desc("update_deliveries_total", "update_user_online events handed to sockets."),
 		fanout:         desc("fanout_sockets", "Sockets one published update was delivered to."),
-		binds:          desc("binds_total", "Socket binds to a user by result.", "result"),
+		binds:          desc("binds_total", "Socket binds to a user by result (refused: bad token; too_many_connections: -max-conns-per-user).", "result"),
 		rateLimited:    desc("rate_limited_total", "ng-action events refused by the per-socket rate limit."),
 		noPong:         desc("no_pong_closes_total", "Sockets closed for answering no sweep within the pong timeout."),
 		storeWrites:    desc("store_presence_writes_total", "Presence transitions written to the database."),
@@ -108,6 +108,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstHistogram(c.fanout, n, float64(sum), buckets)
 		counter(c.binds, st.Binds.Load(), "ok")
 		counter(c.binds, st.BindsRefused.Load(), "refused")
+		counter(c.binds, st.BindsTooMany.Load(), "too_many_connections")
 		counter(c.rateLimited, st.RateLimited.Load())
 		counter(c.noPong, st.NoPongCloses.Load())
 		counter(c.storeWrites, st.StoreWrites.Load())

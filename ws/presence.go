@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -27,21 +28,29 @@ func NewPresenceHandler(sys *actors.System, log *slog.Logger) *PresenceHandler {
 	return &PresenceHandler{sys: sys, log: log}
 }
 
-// connectRefused is the CONNECT_ERROR for a bad token: message "invalid token" as the
-// contract says, and the precise code in data.
-type connectRefused struct{ code string }
+// connectRefused is a CONNECT_ERROR: {"message": msg, "data": {"code": code}}, with the
+// contract's messages ("invalid token", "too many connections").
+type connectRefused struct{ msg, code string }
 
-func (e connectRefused) Error() string         { return "invalid token" }
+func (e connectRefused) Error() string         { return e.msg }
 func (e connectRefused) ConnectErrorData() any { return map[string]string{"code": e.code} }
 
+var (
+	_ interface{ ConnectErrorData() any } = connectRefused{}
+	_ actors.Socket                       = presenceSocket{}
+	_ Session                             = presenceSession{}
+)
+
 // OnConnect binds the socket when auth carries {"token": "…"}; no token (or null)
-// connects anonymously; a refused token gets CONNECT_ERROR and no conn actor.
+// connects anonymously; a refused token, or a user who has -max-conns-per-user bound
+// sockets already, gets CONNECT_ERROR and no conn actor. It may wait briefly (the user
+// lookup, the place of a bound socket): it runs in the connection's goroutine.
 func (h *PresenceHandler) OnConnect(c *Conn, auth json.RawMessage) (Session, error) {
 	var payload struct {
 		Token *string `json:"token"`
 	}
 	if len(auth) > 0 && json.Unmarshal(auth, &payload) != nil {
-		return nil, connectRefused{code: actors.CodeInvalidToken}
+		return nil, connectRefused{msg: "invalid token", code: actors.CodeInvalidToken}
 	}
 	var creds *actors.Credentials
 	if payload.Token != nil && *payload.Token != "" {
@@ -55,10 +64,17 @@ func (h *PresenceHandler) OnConnect(c *Conn, auth json.RawMessage) (Session, err
 			}
 			h.sys.Stats().BindsRefused.Add(1)
 			h.log.Debug("connect refused", "conn_id", c.ID(), "code", code)
-			return nil, connectRefused{code: code}
+			return nil, connectRefused{msg: "invalid token", code: code}
 		}
 	}
-	conn := h.sys.OpenConn(c.ID(), presenceSocket{c}, creds)
+	conn, err := h.sys.OpenConn(c.ID(), presenceSocket{c}, creds)
+	if errors.Is(err, actors.ErrTooManyConnections) {
+		h.log.Debug("connect refused", "conn_id", c.ID(), "user_id", creds.Grant.UserID, "code", actors.CodeTooManyConnections)
+		return nil, connectRefused{msg: "too many connections", code: actors.CodeTooManyConnections}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open conn: %w", err)
+	}
 	return presenceSession{conn}, nil
 }
 

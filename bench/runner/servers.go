@@ -41,7 +41,7 @@ func (b *bench) serverCommand(kind, dir string, sc scenario) []string {
 	}
 	if kind == kindPresenced {
 		// A load test is one client address with many users and sockets: no limits.
-		flags = append(flags, "-register-rate", "0", "-max-conns", "0", "-max-conns-per-ip", "0")
+		flags = append(flags, "-register-rate", "0", "-max-conns", "0", "-max-conns-per-ip", "0", "-max-conns-per-user", "0")
 		return append([]string{b.presenced, "-db", "sqlite://" + filepath.Join(dir, "presenced.db")}, flags...)
 	}
 	return append([]string{b.node, "--disable-warning=ExperimentalWarning", filepath.Join(b.peerDir, "server.js"),

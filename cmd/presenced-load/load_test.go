@@ -60,7 +60,7 @@ var listeningRE = regexp.MustCompile(`presenced listening.*addr=(\S+)`)
 func startPresenced(t *testing.T, flags ...string) (string, int) {
 	t.Helper()
 	dir := t.TempDir()
-	args := append([]string{"-addr", "127.0.0.1:0", "-db", "sqlite://" + filepath.Join(dir, "p.db"), "-bcrypt-cost", "4", "-register-rate", "0", "-max-conns-per-ip", "0"}, flags...)
+	args := append([]string{"-addr", "127.0.0.1:0", "-db", "sqlite://" + filepath.Join(dir, "p.db"), "-bcrypt-cost", "4", "-register-rate", "0", "-max-conns-per-ip", "0", "-max-conns-per-user", "0"}, flags...)
 	cmd := exec.Command(serverBinary(t), args...)
 	var logs syncBuffer
 	cmd.Stderr = &logs

@@ -20,25 +20,26 @@ import (
 // (PRESENCED_ + the flag name in upper snake case); a flag given on the command line
 // wins over the environment.
 type config struct {
-	Addr           string
-	DB             string
-	Redis          string
-	RedisChannel   string
-	RedisPrefix    string
-	JWTSecret      string
-	TokenTTL       time.Duration
-	PingInterval   time.Duration
-	PongTimeout    time.Duration
-	OfflineGrace   time.Duration
-	AllowedOrigins string
-	LogLevel       string
-	LogFormat      string
-	BcryptCost     int
-	MaxConns       int
-	MaxConnsPerIP  int
-	RegisterRate   int
-	TrustedProxies string
-	MetricsAddr    string
+	Addr            string
+	DB              string
+	Redis           string
+	RedisChannel    string
+	RedisPrefix     string
+	JWTSecret       string
+	TokenTTL        time.Duration
+	PingInterval    time.Duration
+	PongTimeout     time.Duration
+	OfflineGrace    time.Duration
+	AllowedOrigins  string
+	LogLevel        string
+	LogFormat       string
+	BcryptCost      int
+	MaxConns        int
+	MaxConnsPerIP   int
+	RegisterRate    int
+	TrustedProxies  string
+	MetricsAddr     string
+	MaxConnsPerUser int
 
 	logLevel slog.Level
 	origins  []string
@@ -75,6 +76,7 @@ func newFlagSet(c *config, out io.Writer) *flag.FlagSet {
 	fs.IntVar(&c.BcryptCost, "bcrypt-cost", auth.DefaultBcryptCost, "bcrypt work factor of new password hashes (4–31)")
 	fs.IntVar(&c.MaxConns, "max-conns", defaultMaxConns(), "open TCP connections on this node; beyond it new ones are closed at once (default 90% of the file limit; 0: no limit)")
 	fs.IntVar(&c.MaxConnsPerIP, "max-conns-per-ip", 500, "Socket.IO sessions from one client IP on this node (0: no limit)")
+	fs.IntVar(&c.MaxConnsPerUser, "max-conns-per-user", 20, "bound sockets of one user across the cluster (0: no limit)")
 	fs.IntVar(&c.RegisterRate, "register-rate", 10, "registrations per client IP per minute (0: no limit)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "comma list of CIDRs whose X-Forwarded-For names the client (empty: none)")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", "", "empty: /metrics on the main port; else a listener of its own (e.g. 127.0.0.1:9090) and none on the main port")
@@ -166,7 +168,7 @@ func (c *config) validate() error {
 	if c.BcryptCost < 4 || c.BcryptCost > 31 {
 		return usagef("-bcrypt-cost %d: want 4–31", c.BcryptCost)
 	}
-	for name, v := range map[string]int{"max-conns": c.MaxConns, "max-conns-per-ip": c.MaxConnsPerIP, "register-rate": c.RegisterRate} {
+	for name, v := range map[string]int{"max-conns": c.MaxConns, "max-conns-per-ip": c.MaxConnsPerIP, "max-conns-per-user": c.MaxConnsPerUser, "register-rate": c.RegisterRate} {
 		if v < 0 {
 			return usagef("-%s %d: want 0 (no limit) or more", name, v)
 		}

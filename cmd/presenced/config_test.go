@@ -48,11 +48,11 @@ func TestParseConfig(t *testing.T) {
 		{"pong timeout below ping", []string{"-ping-interval", "10s", "-pong-timeout", "1s"}, env(), nil, "at least -ping-interval"},
 		{"stray argument", []string{"serve"}, env(), nil, "unexpected argument"},
 		{"limit defaults", nil, env(), func(c *config) bool {
-			return c.MaxConnsPerIP == 500 && c.RegisterRate == 10 && c.MaxConns == defaultMaxConns() && c.MaxConns > 0 &&
+			return c.MaxConnsPerIP == 500 && c.MaxConnsPerUser == 20 && c.RegisterRate == 10 && c.MaxConns == defaultMaxConns() && c.MaxConns > 0 &&
 				c.TrustedProxies == "" && c.MetricsAddr == "" && !c.proxies.Trusts(mustAddr("127.0.0.1"))
 		}, ""},
-		{"limits off through the environment", nil, env("PRESENCED_MAX_CONNS", "0", "PRESENCED_MAX_CONNS_PER_IP", "0", "PRESENCED_REGISTER_RATE", "0"), func(c *config) bool {
-			return c.MaxConns == 0 && c.MaxConnsPerIP == 0 && c.RegisterRate == 0
+		{"limits off through the environment", nil, env("PRESENCED_MAX_CONNS", "0", "PRESENCED_MAX_CONNS_PER_IP", "0", "PRESENCED_MAX_CONNS_PER_USER", "0", "PRESENCED_REGISTER_RATE", "0"), func(c *config) bool {
+			return c.MaxConns == 0 && c.MaxConnsPerIP == 0 && c.MaxConnsPerUser == 0 && c.RegisterRate == 0
 		}, ""},
 		{"negative limit", []string{"-max-conns-per-ip", "-1"}, env(), nil, "-max-conns-per-ip -1: want 0 (no limit) or more"},
 		{"negative register rate", []string{"-register-rate", "-5"}, env(), nil, "-register-rate"},

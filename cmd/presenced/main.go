@@ -148,8 +148,12 @@ func serve(ctx context.Context, stopSignals func(), cfg *config, log *slog.Logge
 	if grace == 0 {
 		grace = -1 // -offline-grace 0: none (a zero in actors.Config means its default)
 	}
+	perUser := cfg.MaxConnsPerUser
+	if perUser == 0 {
+		perUser = -1 // -max-conns-per-user 0: no limit (a zero in actors.Config means its default)
+	}
 	sys, err := actors.Start(actors.Config{
-		PingInterval: cfg.PingInterval, PongTimeout: cfg.PongTimeout, OfflineGrace: grace,
+		PingInterval: cfg.PingInterval, PongTimeout: cfg.PongTimeout, OfflineGrace: grace, MaxConnsPerUser: perUser,
 		Verifier: verifier{tokens}, Directory: directory{store}, Writer: presenceWriter{store},
 		Logger:     log.With("component", "actors"),
 		ExtraStats: func() map[string]any { return socketStats(sockets.Load()) },
