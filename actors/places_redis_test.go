@@ -9,15 +9,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/presenced/presenced/internal/testredis"
 	"github.com/redis/rueidis"
 )
 
 // redisNode is one actor system on the shared Redis, with the limit per user.
-func redisNode(t *testing.T, r *testRedis, prefix string, limit int) *harness {
+func redisNode(t *testing.T, r *testredis.Server, prefix string, limit int) *harness {
 	return newHarness(t, func(c *Config) {
 		c.MaxConnsPerUser = limit
 		c.PingInterval = time.Hour
-		c.Redis = &RedisConfig{URL: "redis://" + r.addr() + "/0", Prefix: prefix, Channel: prefix + "notifications", LeaseTTL: time.Second}
+		c.Redis = &RedisConfig{URL: "redis://" + r.Addr() + "/0", Prefix: prefix, Channel: prefix + "notifications", LeaseTTL: time.Second}
 	})
 }
 
@@ -49,8 +50,8 @@ func (h *harness) openErr(tok string) (*probe, error) {
 }
 
 func TestPlacesAcrossNodesOverRedis(t *testing.T) {
-	r := startTestRedis(t)
-	rc := r.client()
+	r := testredis.New(t)
+	rc := r.Client()
 	prefix := "places-" + randomSuffix() + ":"
 	a, b := redisNode(t, r, prefix, 3), redisNode(t, r, prefix, 3)
 	eventually(t, "both nodes connected", 5*time.Second, func() bool { return a.sys.RedisUp() && b.sys.RedisUp() })
@@ -125,8 +126,8 @@ func TestPlacesAcrossNodesOverRedis(t *testing.T) {
 }
 
 func TestPlacesOfADeadNodeGoWithItsLease(t *testing.T) {
-	r := startTestRedis(t)
-	rc := r.client()
+	r := testredis.New(t)
+	rc := r.Client()
 	prefix := "places-" + randomSuffix() + ":"
 	a := redisNode(t, r, prefix, 2)
 	eventually(t, "connected", 5*time.Second, func() bool { return a.sys.RedisUp() })
@@ -159,7 +160,7 @@ func TestPlacesOfADeadNodeGoWithItsLease(t *testing.T) {
 }
 
 func TestPlacesWhenRedisGoesAndReturns(t *testing.T) {
-	r := startTestRedis(t)
+	r := testredis.New(t)
 	prefix := "places-" + randomSuffix() + ":"
 	a, b := redisNode(t, r, prefix, 2), redisNode(t, r, prefix, 2)
 	eventually(t, "both connected", 5*time.Second, func() bool { return a.sys.RedisUp() && b.sys.RedisUp() })
@@ -167,7 +168,7 @@ func TestPlacesWhenRedisGoesAndReturns(t *testing.T) {
 	_, tokB := b.user(4, "dave")
 	a.open(tokA)
 
-	r.stop()
+	r.Stop()
 	eventually(t, "both see Redis down", 10*time.Second, func() bool { return !a.sys.RedisUp() && !b.sys.RedisUp() })
 	// Each node limits by its own sockets: one more on A, two on B.
 	a.open(tokA)
@@ -180,8 +181,8 @@ func TestPlacesWhenRedisGoesAndReturns(t *testing.T) {
 		t.Fatalf("a 3rd socket on B during the outage: %v", err)
 	}
 
-	r.start() // empty
-	rc := r.client()
+	r.Start() // empty
+	rc := r.Client()
 	eventually(t, "both nodes' counts written again", 40*time.Second, func() bool {
 		got := socketsInRedis(t, rc, prefix, 4)
 		return got[a.sys.Node()] == 2 && got[b.sys.Node()] == 2
@@ -206,8 +207,8 @@ func TestPlacesWhenRedisGoesAndReturns(t *testing.T) {
 // lease is dropped by the others (its users leave, its counts go); when it runs again
 // it finds its lease gone and writes its users and counts again.
 func TestANodeDroppedAsDeadWhileAliveWritesItselfAgain(t *testing.T) {
-	r := startTestRedis(t)
-	rc := r.client()
+	r := testredis.New(t)
+	rc := r.Client()
 	prefix := "dropped-" + randomSuffix() + ":"
 	a := redisNode(t, r, prefix, 2)
 	eventually(t, "connected", 5*time.Second, func() bool { return a.sys.RedisUp() })

@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"github.com/presenced/presenced/internal/testredis"
 	"testing"
 	"time"
 )
@@ -8,12 +9,12 @@ import (
 // TestLoginCreditEndsWhenItsTokenBindsOnAnotherNode: the HTTP login on node A, the tab
 // on node B, closed at once: the user leaves after the grace, not after A's credit.
 func TestLoginCreditEndsWhenItsTokenBindsOnAnotherNode(t *testing.T) {
-	r := startTestRedis(t)
+	r := testredis.New(t)
 	prefix := "credit-" + randomSuffix() + ":"
 	node := func() *harness {
 		return newHarness(t, func(c *Config) {
 			c.PingInterval, c.PongTimeout = 2*time.Second, 5*time.Second
-			c.Redis = &RedisConfig{URL: "redis://" + r.addr() + "/0", Prefix: prefix, Channel: prefix + "notifications"}
+			c.Redis = &RedisConfig{URL: "redis://" + r.Addr() + "/0", Prefix: prefix, Channel: prefix + "notifications"}
 		})
 	}
 	a, b := node(), node()

@@ -43,7 +43,7 @@ func TestConnLimitAcrossNodes(t *testing.T) {
 	redis := startRedis(t)
 	db := postgresDB(t)
 	prefix := "e2e-" + randomHex(3) + ":"
-	flags := []string{"-redis", "redis://" + redis.addr() + "/0", "-redis-prefix", prefix, "-redis-channel", prefix + "notifications",
+	flags := []string{"-redis", "redis://" + redis.Addr() + "/0", "-redis-prefix", prefix, "-redis-channel", prefix + "notifications",
 		"-db", db, "-jwt-secret", "e2e-secret-e2e-secret-e2e-secret-e2e",
 		"-ping-interval", "500ms", "-offline-grace", "200ms", "-max-conns-per-user", "6"}
 	nodes := []*server{startServer(t, flags...), startServer(t, flags...), startServer(t, flags...)}
@@ -60,7 +60,7 @@ func TestConnLimitAcrossNodes(t *testing.T) {
 		a := nodes[0].register(name)
 		users[name] = map[string]any{"id": a.ID, "token": a.Token}
 	}
-	rc := redis.client()
+	rc := redis.Client()
 	defer rc.Close()
 	countsOf := func(id int64) (map[string]int, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -31,7 +31,7 @@ func TestLoginCreditEndsAtBindAcrossNodes(t *testing.T) {
 	redis := startRedis(t)
 	db := postgresDB(t)
 	prefix := "e2e-" + randomHex(3) + ":"
-	flags := []string{"-redis", "redis://" + redis.addr() + "/0", "-redis-prefix", prefix, "-redis-channel", prefix + "notifications",
+	flags := []string{"-redis", "redis://" + redis.Addr() + "/0", "-redis-prefix", prefix, "-redis-channel", prefix + "notifications",
 		"-db", db, "-jwt-secret", "e2e-secret-e2e-secret-e2e-secret-e2e",
 		"-ping-interval", ping.String(), "-offline-grace", grace.String()}
 	login, sockets := startServer(t, flags...), startServer(t, flags...)

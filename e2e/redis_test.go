@@ -16,17 +16,11 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/presenced/presenced/internal/testredis"
 	"github.com/redis/rueidis"
 )
 
-// redisServer is a private redis-server on a free port, which a test may stop and
-// start again (on the same port, empty, as a restarted Redis without persistence).
-type redisServer struct {
-	t    *testing.T
-	port int
-	cmd  *exec.Cmd
-}
-
+// freePort is a loopback port nobody listens on right now.
 func freePort(t *testing.T) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -37,53 +31,9 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-func startRedis(t *testing.T) *redisServer {
-	t.Helper()
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		t.Fatal("redis-server is not installed (make test installs it: apt-get install redis-server)")
-	}
-	r := &redisServer{t: t, port: freePort(t)}
-	r.start()
-	t.Cleanup(r.stop)
-	return r
-}
-
-func (r *redisServer) addr() string { return fmt.Sprintf("127.0.0.1:%d", r.port) }
-
-func (r *redisServer) start() {
-	r.cmd = exec.Command("redis-server", "--port", strconv.Itoa(r.port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--dir", r.t.TempDir())
-	if err := r.cmd.Start(); err != nil {
-		r.t.Fatal(err)
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if c, err := net.DialTimeout("tcp", r.addr(), 200*time.Millisecond); err == nil {
-			c.Close()
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	r.t.Fatalf("redis-server on %s did not answer", r.addr())
-}
-
-func (r *redisServer) stop() {
-	if r.cmd == nil || r.cmd.Process == nil {
-		return
-	}
-	_ = r.cmd.Process.Signal(syscall.SIGTERM)
-	_ = r.cmd.Wait()
-	r.cmd = nil
-}
-
-func (r *redisServer) client() rueidis.Client {
-	r.t.Helper()
-	c, err := rueidis.NewClient(rueidis.ClientOption{InitAddress: []string{r.addr()}, DisableCache: true})
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	return c
-}
+// startRedis is a private redis-server for the test (stopped and started by tests
+// that take Redis away).
+func startRedis(t *testing.T) *testredis.Server { return testredis.New(t) }
 
 // postgresDB makes a database of the test's own and drops it afterwards.
 func postgresDB(t *testing.T) string {
@@ -133,7 +83,7 @@ func TestMultiNodeOverRedis(t *testing.T) {
 	db := postgresDB(t)
 	prefix := "e2e-" + randomHex(3) + ":"
 	channel := "notifications-" + randomHex(3)
-	flags := []string{"-redis", "redis://" + redis.addr() + "/0", "-redis-prefix", prefix, "-redis-channel", channel,
+	flags := []string{"-redis", "redis://" + redis.Addr() + "/0", "-redis-prefix", prefix, "-redis-channel", channel,
 		"-db", db, "-jwt-secret", "e2e-secret-e2e-secret-e2e-secret-e2e",
 		"-ping-interval", "300ms", "-pong-timeout", "1500ms", "-offline-grace", grace.String()}
 	nodes := []*server{startServer(t, flags...), startServer(t, flags...), startServer(t, flags...)}
@@ -148,7 +98,7 @@ func TestMultiNodeOverRedis(t *testing.T) {
 	nodesJSON, _ := json.Marshal([]string{nodes[0].URL, nodes[1].URL, nodes[2].URL})
 	usersJSON, _ := json.Marshal(users)
 
-	rc := redis.client()
+	rc := redis.Client()
 	defer func() { rc.Close() }()
 	answer := func(what string) string {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -164,10 +114,10 @@ func TestMultiNodeOverRedis(t *testing.T) {
 			_ = nodes[2].cmd.Process.Kill()
 		case "redis-stop":
 			rc.Close()
-			redis.stop()
+			redis.Stop()
 		case "redis-start":
-			redis.start()
-			rc = redis.client()
+			redis.Start()
+			rc = redis.Client()
 		}
 		return "ok"
 	}
