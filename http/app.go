@@ -107,7 +107,7 @@ func New(cfg Config) (*fiber.App, error) {
 		// string kept beyond the handler (a cache key, an actor message, a goroutine's
 		// argument) silently changes under its keeper: the verified-token cache once
 		// answered requests as another user that way. The copies cost little next to
-		// a request (see README, "Choices").
+		// a request (README, "Limits and abuse", has the figures).
 		Immutable: true,
 		// A connection that sends no complete request within 10 s is closed (slow
 		// clients and slowloris), and a keep-alive connection idle for 60 s. Neither
