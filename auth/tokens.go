@@ -50,14 +50,17 @@ type TokenConfig struct {
 
 // Tokens issues, verifies and revokes access tokens.
 type Tokens struct {
-	secret  []byte
-	ttl     time.Duration
-	issuer  string
-	now     func() time.Time
-	parser  *jwt.Parser
-	revoked *revocations
-	store   RevocationStore
-	seen    *verifiedCache
+	secret []byte
+	ttl    time.Duration
+	issuer string
+	now    func() time.Time
+	parser *jwt.Parser
+	// roomParser checks room tokens: HS256 and exp only (a backend writes sub, room
+	// and exp, nothing else).
+	roomParser *jwt.Parser
+	revoked    *revocations
+	store      RevocationStore
+	seen       *verifiedCache
 }
 
 // NewTokens builds Tokens and fills the revocation cache from store.
@@ -87,6 +90,11 @@ func NewTokens(ctx context.Context, cfg TokenConfig, store RevocationStore) (*To
 			jwt.WithExpirationRequired(),
 			jwt.WithIssuedAt(),
 			jwt.WithIssuer(cfg.Issuer),
+			jwt.WithTimeFunc(cfg.Now),
+		),
+		roomParser: jwt.NewParser(
+			jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+			jwt.WithExpirationRequired(),
 			jwt.WithTimeFunc(cfg.Now),
 		),
 		revoked: newRevocations(),
@@ -168,13 +176,16 @@ func (t *Tokens) Verify(token string) (Claims, error) {
 }
 
 func (t *Tokens) verify(token string) (Claims, error) {
-	var rc jwt.RegisteredClaims
+	// A room token is never an access token, whatever else it carries.
+	var rc roomJWT
 	_, err := t.parser.ParseWithClaims(token, &rc, t.key)
 	switch {
 	case errors.Is(err, jwt.ErrTokenExpired):
 		return Claims{}, ErrTokenExpired
 	case err != nil:
 		return Claims{}, fmt.Errorf("%w: %v", ErrInvalidToken, err)
+	case rc.Room != nil:
+		return Claims{}, fmt.Errorf("%w: a room token", ErrInvalidToken)
 	}
 	uid, perr := strconv.ParseInt(rc.Subject, 10, 64)
 	if perr != nil || uid <= 0 || rc.ID == "" || rc.IssuedAt == nil {
