@@ -19,10 +19,15 @@ type connActor struct {
 	// initial binds the conn at start (a valid token in the CONNECT auth payload; its
 	// place was reserved by OpenConn).
 	initial *Credentials
-	// pending is a bind waiting for a place of its user; the ng-actions that arrive
-	// meanwhile wait in deferred, in order, and are handled once it is answered.
-	pending  *pendingBind
-	deferred []*ActionReceived
+	// pending is a bind waiting for a place of its user; the ng-actions and presence:*
+	// events that arrive meanwhile wait in deferred, in order, and are handled once it
+	// is answered.
+	pending *pendingBind
+	// (an *ActionReceived, *RoomJoinReceived, *RoomLeaveReceived, *WatchReceived or
+	// *UnwatchReceived)
+	deferred []any
+	// scoped is the conn's rooms and watchlist (conn_scoped.go).
+	scoped scopedState
 }
 
 // pendingBind is a bind that waits for the places actor's answer.
@@ -43,12 +48,12 @@ func (a *connActor) Receive(ctx actor.Context) {
 			a.initial = nil
 			a.setBound(ctx, c)
 		}
-	case *ActionReceived:
+	case *ActionReceived, *RoomJoinReceived, *RoomLeaveReceived, *WatchReceived, *UnwatchReceived:
 		if a.pending != nil {
-			a.deferAction(m)
+			a.deferEvent(m)
 			return
 		}
-		a.onAction(ctx, m)
+		a.onClientEvent(ctx, m)
 	case *PlaceGranted:
 		a.onPlace(ctx, m.UserID, true)
 	case *PlaceRefused:
@@ -61,6 +66,16 @@ func (a *connActor) Receive(ctx actor.Context) {
 		if a.st.bound != nil {
 			a.emit(m.Event)
 		}
+	case *RoomJoined:
+		a.onRoomJoined(m)
+	case *DeliverRoomUpdate:
+		a.onRoomUpdate(m)
+	case *RoomClosed:
+		delete(a.scoped.rooms, m.Room)
+	case *WatchAnswered:
+		a.onWatchAnswered(m)
+	case *DeliverWatchUpdate:
+		a.onWatchUpdate(m)
 	case *LogOut:
 		if a.st.bound != nil && a.st.bound.jti == m.JTI {
 			a.logOut(ctx, m.Reason)
@@ -75,6 +90,8 @@ func (a *connActor) Receive(ctx actor.Context) {
 		// Also reached when the actor failed: its supervisor stops it (never restarts).
 		a.close(CloseActorFailed)
 		a.releaseAll(ctx)
+		a.leaveRooms(ctx, false)
+		a.unwatchAll(ctx)
 		ctx.Send(a.sys.presence, &ConnClosed{ConnID: a.id})
 	case *actor.Stopped, *actor.Restarting:
 	default:
@@ -221,24 +238,62 @@ func (a *connActor) onPlace(ctx actor.Context, user int64, granted bool) {
 		m := a.deferred[0]
 		a.deferred[0] = nil
 		a.deferred = a.deferred[1:]
-		a.onAction(ctx, m)
+		a.onClientEvent(ctx, m)
 	}
 }
 
-// deferAction keeps an ng-action until the pending bind is answered.
-func (a *connActor) deferAction(m *ActionReceived) {
+// onClientEvent handles one of the client's events.
+func (a *connActor) onClientEvent(ctx actor.Context, msg any) {
+	switch m := msg.(type) {
+	case *ActionReceived:
+		a.onAction(ctx, m)
+	case *RoomJoinReceived:
+		a.onRoomJoin(ctx, m)
+	case *RoomLeaveReceived:
+		a.onRoomLeave(ctx, m)
+	case *WatchReceived:
+		a.onWatch(ctx, m)
+	case *UnwatchReceived:
+		a.onUnwatch(ctx, m)
+	}
+}
+
+// deferEvent keeps a client event until the pending bind is answered.
+func (a *connActor) deferEvent(msg any) {
+	var ackID int64
+	switch m := msg.(type) {
+	case *ActionReceived:
+		ackID = m.AckID
+	case *RoomJoinReceived:
+		ackID = m.AckID
+	case *RoomLeaveReceived:
+		ackID = m.AckID
+	case *WatchReceived:
+		ackID = m.AckID
+	case *UnwatchReceived:
+		ackID = m.AckID
+	}
 	if len(a.deferred) >= maxDeferred {
-		a.sys.stats.RateLimited.Add(1)
-		if m.AckID >= 0 {
-			a.sock.Ack(m.AckID, failAck(CodeRateLimited))
+		if _, ng := msg.(*ActionReceived); ng {
+			a.sys.stats.RateLimited.Add(1)
+			if ackID >= 0 {
+				a.sock.Ack(ackID, failAck(CodeRateLimited))
+			}
+		} else {
+			a.refuse(ackID, CodeRateLimited, "too many events while the socket binds")
 		}
 		return
 	}
-	a.deferred = append(a.deferred, m)
+	a.deferred = append(a.deferred, msg)
 }
 
 func (a *connActor) setBound(ctx actor.Context, c *Credentials) {
-	a.st.bound = &binding{userID: c.Grant.UserID, jti: c.Grant.JTI, token: c.Token, expires: c.Grant.ExpiresAt}
+	if prev := a.st.bound; prev != nil && prev.userID != c.Grant.UserID {
+		// Its rooms and watchlist were the other user's.
+		a.leaveRooms(ctx, false)
+		a.unwatchAll(ctx)
+	}
+	a.st.bound = &binding{userID: c.Grant.UserID, user: c.User, jti: c.Grant.JTI, token: c.Token, expires: c.Grant.ExpiresAt}
 	a.sys.stats.Binds.Add(1)
 	ctx.Send(a.sys.presence, &ConnBound{ConnID: a.id, PID: ctx.Self(), User: c.User, JTI: c.Grant.JTI})
 }
@@ -249,6 +304,8 @@ func (a *connActor) unbind(ctx actor.Context, logout bool) {
 		ctx.Send(a.sys.places, &ReleasePlace{UserID: b.userID, ConnID: a.id})
 	}
 	a.st.bound = nil
+	a.leaveRooms(ctx, true)
+	a.unwatchAll(ctx)
 	ctx.Send(a.sys.presence, &ConnUnbound{ConnID: a.id, Logout: logout})
 }
 

@@ -5,6 +5,7 @@ import "time"
 // binding is what bound a conn to a user.
 type binding struct {
 	userID  int64
+	user    User // the profile at bind time: what its rooms list
 	jti     string
 	token   string // the token string, to skip verifying the same token on every pong
 	expires time.Time

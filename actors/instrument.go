@@ -18,16 +18,19 @@ const (
 	KindStoreWriter
 	KindRedisBridge
 	KindPlaces
+	KindRooms
+	KindRoom
+	KindWatch
 	numKinds
 )
 
-var kindNames = [numKinds]string{"presence", "user", "conn", "store_writer", "redis_bridge", "places"}
+var kindNames = [numKinds]string{"presence", "user", "conn", "store_writer", "redis_bridge", "places", "rooms", "room", "watch"}
 
 func (k Kind) String() string { return kindNames[k] }
 
 // Kinds lists every kind, in order.
 func Kinds() []Kind {
-	return []Kind{KindPresence, KindUser, KindConn, KindStoreWriter, KindRedisBridge, KindPlaces}
+	return []Kind{KindPresence, KindUser, KindConn, KindStoreWriter, KindRedisBridge, KindPlaces, KindRooms, KindRoom, KindWatch}
 }
 
 // HandleBuckets are the upper bounds of the handling-time histogram.

@@ -259,3 +259,171 @@ type RefreshRequested struct{ Task string }
 
 // flushStore is the store writer's own timer.
 type flushStore struct{}
+
+// ---- transport → conn actor: scoped presence (decoded and checked in Conn.Event) ------
+
+// RoomJoinReceived is a presence:join. Code, when set, is the refusal the transport
+// decided (bad_request: malformed; forbidden: a missing, forged, expired or
+// other-room token), with Message; the conn actor still answers unauthorized first
+// when it is anonymous. TokenUser is the room token's user (0: a public room).
+type RoomJoinReceived struct {
+	Room          string
+	Count         bool
+	TokenUser     int64
+	Code, Message string
+	AckID         int64
+}
+
+// RoomLeaveReceived is a presence:leave.
+type RoomLeaveReceived struct {
+	Room          string
+	Code, Message string
+	AckID         int64
+}
+
+// WatchReceived is a presence:watch: Users are the ids asked that name a user, with
+// their last_seen as the database has it (read by the transport).
+type WatchReceived struct {
+	Users         []WatchedUser
+	Code, Message string
+	AckID         int64
+}
+
+// WatchedUser is a user asked for in a presence:watch, as the database knows it.
+type WatchedUser struct {
+	ID       int64
+	LastSeen *time.Time
+}
+
+// UnwatchReceived is a presence:unwatch: Users, or All.
+type UnwatchReceived struct {
+	Users         []int64
+	All           bool
+	Code, Message string
+	AckID         int64
+}
+
+// ---- conn actor → rooms supervisor → room actor -------------------------------------------
+
+// JoinRoom puts the conn in the room (again: the mode may change). The room answers
+// RoomJoined at its next flush, with the room as published then; Seq tells the conn
+// which of its joins the answer is for.
+type JoinRoom struct {
+	Room   string
+	ConnID string
+	PID    *actor.PID
+	User   User
+	Count  bool
+	Seq    uint64
+	AckID  int64
+}
+
+// LeaveRoom takes the conn out of the room. When it was the user's last socket there,
+// the user leaves after the offline grace, or at once when AtOnce (an unbind).
+type LeaveRoom struct {
+	Room   string
+	ConnID string
+	AtOnce bool
+}
+
+// GetRoomPresenceRequest asks a room (through the rooms supervisor) who is in it;
+// answered with GetRoomPresenceResponse (Users at most Max, by id; Max 0: all).
+type GetRoomPresenceRequest struct {
+	Room string
+	Max  int
+}
+
+// GetRoomPresenceResponse is a room as last published.
+type GetRoomPresenceResponse struct {
+	Version uint64
+	Count   int
+	Users   []User
+}
+
+// RemoteRoomChanged is a member of the room joining or leaving through another node,
+// at the cluster's version (from the RoomCluster seam; its Redis implementation sends
+// it to the rooms supervisor, which forwards it to the room).
+type RemoteRoomChanged struct {
+	Room    string
+	User    User
+	Present bool
+	Version uint64
+}
+
+// RemoteRoomRead is the room's members on other nodes, read whole (after an attach or
+// a reconnect).
+type RemoteRoomRead struct {
+	Room    string
+	Users   []User
+	Version uint64
+}
+
+// ---- room actor → conn actor ----------------------------------------------------------------
+
+// RoomJoined answers JoinRoom Seq: Ack is the join's ack payload.
+type RoomJoined struct {
+	Room  string
+	Seq   uint64
+	AckID int64
+	Ack   []byte
+}
+
+// DeliverRoomUpdate hands a member a presence:update of the room.
+type DeliverRoomUpdate struct {
+	Room  string
+	Event *Event
+}
+
+// RoomClosed says the room's actor stopped for good after repeated failures: the conn
+// is in it no longer.
+type RoomClosed struct{ Room string }
+
+// ---- room actor ↔ rooms supervisor ----------------------------------------------------------
+
+// RoomIdle asks the supervisor to stop an empty room actor. Handled is the number of
+// supervisor messages it had processed (as UserIdle's).
+type RoomIdle struct {
+	Room    string
+	PID     *actor.PID
+	Handled uint64
+}
+
+// roomFlushDue and roomWake are a room actor's own timers (its coalescing window; a
+// grace ending or a count update due).
+type roomFlushDue struct{}
+type roomWake struct{}
+
+// ---- conn actor ↔ watch index ----------------------------------------------------------------
+
+// Watch adds users to the conn's watchlist; answered with WatchAnswered.
+type Watch struct {
+	ConnID string
+	PID    *actor.PID
+	Users  []WatchedUser
+	AckID  int64
+}
+
+// Unwatch removes users (or All) from the conn's watchlist.
+type Unwatch struct {
+	ConnID string
+	Users  []int64
+	All    bool
+}
+
+// WatchAnswered is the state of the users a Watch asked for, in its order.
+type WatchAnswered struct {
+	AckID int64
+	Users []WatchStatus
+}
+
+// DeliverWatchUpdate hands a conn the watched users whose state changed in one
+// published presence change.
+type DeliverWatchUpdate struct{ Users []WatchStatus }
+
+// WatchStatus is one user in presence:watch's ack and presence:watch_update.
+type WatchStatus struct {
+	ID       int64      `json:"id"`
+	Online   bool       `json:"online"`
+	Status   string     `json:"status"` // "online" | "offline" (until rich presence)
+	LastSeen *time.Time `json:"last_seen"`
+}

@@ -8,7 +8,8 @@ import (
 )
 
 // The small interfaces actors needs of the outside world. The ws package implements
-// Socket; cmd/presenced adapts auth and persistence to Verifier, Directory and Writer.
+// Socket; cmd/presenced adapts auth and persistence to Verifier, RoomVerifier,
+// Directory and Writer.
 
 // Socket is the transport side of one connection. Every method returns at once.
 type Socket interface {
@@ -72,6 +73,21 @@ type Credentials struct {
 // Directory finds user profiles; it may cache, and may do I/O on a miss.
 type Directory interface {
 	User(ctx context.Context, id int64) (User, error)
+	// Users returns the users that exist among ids (any order; unknown ids skipped).
+	Users(ctx context.Context, ids []int64) ([]User, error)
+}
+
+// RoomGrant is what a valid room token proves: the user may join the room.
+type RoomGrant struct {
+	UserID    int64
+	Room      string
+	ExpiresAt time.Time
+}
+
+// RoomVerifier checks room tokens (HS256 {sub, room, exp}) without I/O; a refused one
+// gives ErrTokenInvalid or ErrTokenExpired (possibly wrapped).
+type RoomVerifier interface {
+	VerifyRoom(token string) (RoomGrant, error)
 }
 
 // PresenceChange is one presence transition for the database (the old Celery task).

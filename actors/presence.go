@@ -228,34 +228,8 @@ func (a *presenceActor) flush(ctx actor.Context) {
 	if !u.changed && a.st.snapshots == 0 {
 		return
 	}
-	p := updatePayload{Version: u.version, Count: a.st.count(), Joined: u.joined, Left: u.left}
-	if p.Joined == nil {
-		p.Joined = []User{}
-	}
-	if p.Left == nil {
-		p.Left = []int64{}
-	}
-	var diff, full *Event
-	if u.changed {
-		diff = NewEvent(EventUpdateUserOnline, mustJSON(p))
-	}
 	users := a.st.users()
-	if a.st.snapshots > 0 {
-		p.Users = users
-		full = NewEvent(EventUpdateUserOnline, mustJSON(p))
-	}
-	deliveries := 0
-	for _, c := range a.st.conns {
-		switch {
-		case c.userID == 0:
-		case c.needSnapshot:
-			ctx.Send(c.pid, &DeliverUpdate{Event: full})
-			deliveries++
-		case diff != nil:
-			ctx.Send(c.pid, &DeliverUpdate{Event: diff})
-			deliveries++
-		}
-	}
+	deliveries := a.deliver(ctx, u, users)
 	a.st.snapshotsSent()
 	a.sys.stats.Deliveries.Add(uint64(deliveries))
 	a.sys.stats.observeFanout(deliveries)
@@ -269,6 +243,54 @@ func (a *presenceActor) flush(ctx actor.Context) {
 	for _, o := range a.observers {
 		ctx.Send(o, change)
 	}
+}
+
+// countPayload is server-action:update_user_online with -global-presence count.
+type countPayload struct {
+	Version uint64 `json:"version"`
+	Count   int    `json:"count"`
+}
+
+// deliver hands bound conns the update as -global-presence says: the diff, and the full
+// list to conns bound since the last flush (all); {version, count} to every bound conn
+// (count); nothing (off). It returns the number of deliveries.
+func (a *presenceActor) deliver(ctx actor.Context, u update, users []User) int {
+	var diff, full *Event
+	switch a.sys.cfg.GlobalPresence {
+	case GlobalOff:
+		return 0
+	case GlobalCount:
+		diff = NewEvent(EventUpdateUserOnline, mustJSON(countPayload{Version: u.version, Count: a.st.count()}))
+		full = diff
+	default:
+		p := updatePayload{Version: u.version, Count: a.st.count(), Joined: u.joined, Left: u.left}
+		if p.Joined == nil {
+			p.Joined = []User{}
+		}
+		if p.Left == nil {
+			p.Left = []int64{}
+		}
+		if u.changed {
+			diff = NewEvent(EventUpdateUserOnline, mustJSON(p))
+		}
+		if a.st.snapshots > 0 {
+			p.Users = users
+			full = NewEvent(EventUpdateUserOnline, mustJSON(p))
+		}
+	}
+	deliveries := 0
+	for _, c := range a.st.conns {
+		switch {
+		case c.userID == 0:
+		case c.needSnapshot:
+			ctx.Send(c.pid, &DeliverUpdate{Event: full})
+			deliveries++
+		case u.changed:
+			ctx.Send(c.pid, &DeliverUpdate{Event: diff})
+			deliveries++
+		}
+	}
+	return deliveries
 }
 
 func (a *presenceActor) sweep(ctx actor.Context) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -28,8 +27,23 @@ type Config struct {
 	// MaxConnsPerUser bounds the bound sockets of one user (across the cluster with
 	// Redis); zero → 20; negative → no limit.
 	MaxConnsPerUser int
+	// MaxRoomsPerSocket bounds the rooms one socket is in; zero → 100; negative → no limit.
+	MaxRoomsPerSocket int
+	// RoomListMax: a room with more members is delivered in count mode to every member;
+	// zero → 1000; negative → never.
+	RoomListMax int
+	// GlobalPresence is what server-action:update_user_online carries; zero → GlobalAll.
+	GlobalPresence GlobalPresence
+	// PresenceEventRate and PresenceEventBurst bound the presence:* events of one socket
+	// (per second, and at once); zero → 10 and 20.
+	PresenceEventRate, PresenceEventBurst float64
 
-	Verifier  Verifier
+	Verifier Verifier
+	// RoomVerifier checks room tokens; nil: only public:… rooms may be joined.
+	RoomVerifier RoomVerifier
+	// RoomCluster is the rooms' membership beyond this node; nil: this node is all.
+	RoomCluster RoomCluster
+
 	Directory Directory
 	Writer    Writer // nil: presence is not persisted
 	// Node names this process in stats and (with Redis) across nodes; zero → hostname-pid.
@@ -41,9 +55,9 @@ type Config struct {
 	Logger *slog.Logger
 	Now    func() time.Time
 
-	// userMiddleware and connMiddleware wrap user and conn actors (tests inject
-	// failures with them).
-	userMiddleware, connMiddleware []actor.ReceiverMiddleware
+	// userMiddleware, connMiddleware and roomMiddleware wrap user, conn and room actors
+	// (tests inject failures with them).
+	userMiddleware, connMiddleware, roomMiddleware []actor.ReceiverMiddleware
 }
 
 func (c *Config) defaults() error {
@@ -67,6 +81,25 @@ func (c *Config) defaults() error {
 	if c.ActionBurst == 0 {
 		c.ActionBurst = 40
 	}
+	if c.MaxRoomsPerSocket == 0 {
+		c.MaxRoomsPerSocket = 100
+	} else if c.MaxRoomsPerSocket < 0 {
+		c.MaxRoomsPerSocket = 0 // no limit
+	}
+	if c.RoomListMax == 0 {
+		c.RoomListMax = 1000
+	} else if c.RoomListMax < 0 {
+		c.RoomListMax = 0 // never count mode by size
+	}
+	if c.GlobalPresence == "" {
+		c.GlobalPresence = GlobalAll
+	}
+	if c.PresenceEventRate == 0 {
+		c.PresenceEventRate = 10
+	}
+	if c.PresenceEventBurst == 0 {
+		c.PresenceEventBurst = 20
+	}
 	if c.MaxConnsPerUser == 0 {
 		c.MaxConnsPerUser = 20
 	} else if c.MaxConnsPerUser < 0 {
@@ -88,6 +121,8 @@ func (c *Config) defaults() error {
 		return fmt.Errorf("actors: coalescing window %v exceeds 100ms", c.Coalesce)
 	case c.Verifier == nil || c.Directory == nil:
 		return errors.New("actors: Verifier and Directory are required")
+	case c.GlobalPresence != GlobalAll && c.GlobalPresence != GlobalCount && c.GlobalPresence != GlobalOff:
+		return fmt.Errorf("actors: global presence %q: want all, count or off", c.GlobalPresence)
 	}
 	return nil
 }
@@ -101,6 +136,13 @@ type Stats struct {
 	ConnsBound, ConnsAnonymous, UsersOnline atomic.Int64
 	UsersLocal                              atomic.Int64 // online through this node
 	RedisWrites, RedisResyncs, RedisIgnored atomic.Uint64
+	// Scoped presence: presence:update events handed to room members, room versions
+	// published, presence:watch_update events handed to watchers; members over all
+	// rooms and (socket, watched user) pairs held.
+	RoomUpdates, RoomVersions, WatchUpdates atomic.Uint64
+	RoomMembers, Watches                    atomic.Int64
+
+	refusals [len(refusalCodes)]atomic.Uint64
 
 	fanout    [7]atomic.Uint64 // per FanoutBuckets bound, plus overflow
 	fanoutSum atomic.Uint64
@@ -115,6 +157,9 @@ type System struct {
 	presence      *actor.PID
 	writer        *actor.PID
 	bridge        *actor.PID // nil on a single node
+	rooms         *actor.PID // the rooms supervisor
+	watch         *actor.PID // the watch index
+	roomCluster   RoomCluster
 	places        *actor.PID // nil without a limit on sockets per user
 	placesStopped atomic.Bool
 	redisUp       atomic.Bool
@@ -149,10 +194,23 @@ func Start(cfg Config) (*System, error) {
 	s.writer = s.root.SpawnPrefix(actor.PropsFromProducer(func() actor.Actor { return &storeWriter{sys: s} },
 		s.instrumented(KindStoreWriter)...), "store-writer-")
 
+	s.roomCluster = cfg.RoomCluster
+	if s.roomCluster == nil {
+		s.roomCluster = localRooms{}
+	}
+	ra := &roomsActor{sys: s, rooms: map[string]*roomRef{}, byPID: map[string]string{}}
+	// The same value on every restart; its children (room actors) are restarted on
+	// failure, up to 10 times in 10 s, with their state.
+	s.rooms = s.root.SpawnPrefix(actor.PropsFromProducer(func() actor.Actor { return ra },
+		append(s.instrumented(KindRooms), actor.WithSupervisor(roomsSupervision()))...), "rooms-")
+	wa := &watchActor{sys: s, st: newWatchIndex()}
+	s.watch = s.root.SpawnPrefix(actor.PropsFromProducer(func() actor.Actor { return wa },
+		s.instrumented(KindWatch)...), "watch-")
+
 	pa := &presenceActor{
 		sys: s, st: newPresenceState(),
 		users: map[int64]*userRef{}, byPID: map[string]int64{},
-		observers: []*actor.PID{s.writer},
+		observers: []*actor.PID{s.writer, s.watch},
 	}
 	// The same value on every restart: a presence failure must not forget who is online.
 	// Its children (user actors) are restarted on failure, up to 10 times in 10 s.
@@ -255,84 +313,6 @@ func (s *System) Resolve(ctx context.Context, token string) *Credentials {
 	return c
 }
 
-// Conn is the transport's handle on its conn actor. Event is called by one goroutine
-// at a time (the transport serialises a connection's events); Closed after the last.
-type Conn struct {
-	sys  *System
-	pid  *actor.PID
-	last *Credentials // the last token resolved, reused while it stays valid
-}
-
-// OpenConn spawns the conn actor of a new socket: bound at once when creds (from
-// Resolve, for a token in the CONNECT auth payload) are given and valid, anonymous
-// otherwise. A bound socket first takes one of its user's places; when the user has
-// the limit of bound sockets, OpenConn spawns nothing and returns ErrTooManyConnections.
-// It may wait (the places actor, Redis): callers are transport goroutines.
-func (s *System) OpenConn(id string, sock Socket, creds *Credentials) (*Conn, error) {
-	a := &connActor{sys: s, id: id, sock: sock, st: newConnState(s.now(), s.cfg.ActionBurst)}
-	if creds != nil && creds.Err == nil {
-		if err := s.reservePlace(creds.Grant.UserID, id); err != nil {
-			return nil, err
-		}
-		a.initial = creds
-	}
-	props := s.connProps.Clone(actor.WithProducer(func() actor.Actor { return a }))
-	pid := s.root.SpawnPrefix(props, "conn-")
-	return &Conn{sys: s, pid: pid, last: a.initial}, nil
-}
-
-// reservePlace takes one of user's places for conn, before its conn actor exists.
-func (s *System) reservePlace(user int64, conn string) error {
-	if s.places == nil {
-		return nil
-	}
-	res, err := s.root.RequestFuture(s.places, &ReservePlace{UserID: user, ConnID: conn}, placeWait).Result()
-	if err != nil {
-		// The reservation stays queued: if granted, the conn holds the place and gives it
-		// back when it goes; if refused, the conn holds none. Either way nothing leaks.
-		s.log.Warn("places: no answer in time; the socket binds without waiting", "conn_id", conn, "user_id", user, "err", err)
-		return nil
-	}
-	if _, refused := res.(*PlaceRefused); refused {
-		s.stats.BindsTooMany.Add(1)
-		return ErrTooManyConnections
-	}
-	return nil
-}
-
-// Event hands the conn actor a client event. An ng-action is decoded, and its token
-// resolved, here in the caller's goroutine, so that actors do no parsing, no token
-// verification and no I/O. args must not be modified afterwards.
-func (c *Conn) Event(name string, args []json.RawMessage, ackID int64) {
-	if name != EventNgAction {
-		c.sys.root.Send(c.pid, &EventReceived{Name: name, Args: args, AckID: ackID})
-		return
-	}
-	m := &ActionReceived{Action: DecodeNgAction(args), AckID: ackID}
-	if m.Action.Problem == "" && m.Action.Token != "" {
-		m.Creds = c.credentials(m.Action.Token)
-	}
-	c.sys.root.Send(c.pid, m)
-}
-
-// credentials resolves token, reusing the previous result for the same token (every
-// pong repeats it) while it is neither expired nor revoked.
-func (c *Conn) credentials(token string) *Credentials {
-	if l := c.last; l != nil && l.Token == token && l.Err == nil &&
-		c.sys.now().Before(l.Grant.ExpiresAt) && !c.sys.cfg.Verifier.Revoked(l.Grant.JTI) {
-		return l
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	c.last = c.sys.Resolve(ctx, token)
-	return c.last
-}
-
-// Closed tells the conn actor that its transport is gone.
-func (c *Conn) Closed(reason string) {
-	c.sys.root.Send(c.pid, &SocketClosed{Reason: reason})
-}
-
 // Shutdown closes every socket with a reason, waits (until ctx ends) for the conns to
 // go, stops presence, and lets the store writer write what is pending.
 func (s *System) Shutdown(ctx context.Context) error {
@@ -373,6 +353,12 @@ func (s *System) Shutdown(ctx context.Context) error {
 	}
 	if err := s.root.StopFuture(s.presence).Wait(); err != nil {
 		return fmt.Errorf("stop presence: %w", err)
+	}
+	if err := s.root.StopFuture(s.rooms).Wait(); err != nil {
+		return fmt.Errorf("stop rooms: %w", err)
+	}
+	if err := s.root.StopFuture(s.watch).Wait(); err != nil {
+		return fmt.Errorf("stop watch index: %w", err)
 	}
 	if err := s.root.PoisonFuture(s.writer).Wait(); err != nil {
 		return fmt.Errorf("stop store writer: %w", err)

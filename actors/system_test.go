@@ -61,6 +61,16 @@ func (d fakeDirectory) User(_ context.Context, id int64) (User, error) {
 	return u, nil
 }
 
+func (d fakeDirectory) Users(_ context.Context, ids []int64) ([]User, error) {
+	var out []User
+	for _, id := range ids {
+		if u, ok := d[id]; ok {
+			out = append(out, u)
+		}
+	}
+	return out, nil
+}
+
 type fakeWriter struct {
 	mu      sync.Mutex
 	changes []PresenceChange

@@ -24,6 +24,8 @@ func (noUsers) User(context.Context, int64) (actors.User, error) {
 	return actors.User{}, errors.New("none")
 }
 
+func (noUsers) Users(context.Context, []int64) ([]actors.User, error) { return nil, nil }
+
 func TestCollectorFollowsConventions(t *testing.T) {
 	sys, err := actors.Start(actors.Config{Verifier: noTokens{}, Directory: noUsers{}})
 	if err != nil {

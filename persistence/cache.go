@@ -2,6 +2,8 @@ package persistence
 
 import (
 	"context"
+	"slices"
+	"sort"
 	"time"
 
 	"github.com/presenced/presenced/internal/boundedmap"
@@ -40,6 +42,33 @@ func (c *userCache) UserByID(ctx context.Context, id int64) (User, error) {
 		c.put(u, now)
 	}
 	return u, err
+}
+
+// UsersByIDs answers the ids cached (and fresh) from the cache and reads the others in
+// one query, which it caches: a watchlist asks for the same users again and again.
+func (c *userCache) UsersByIDs(ctx context.Context, ids []int64) ([]User, error) {
+	now := c.now()
+	out := make([]User, 0, len(ids))
+	var miss []int64
+	for _, id := range ids {
+		if e, ok := c.users.Get(id); ok && now.Sub(e.at) < c.ttl {
+			out = append(out, e.u)
+		} else {
+			miss = append(miss, id)
+		}
+	}
+	if len(miss) > 0 {
+		read, err := c.Store.UsersByIDs(ctx, miss)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range read {
+			c.put(u, now)
+		}
+		out = append(out, read...)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return slices.CompactFunc(out, func(a, b User) bool { return a.ID == b.ID }), nil
 }
 
 func (c *userCache) put(u User, now time.Time) { c.users.Put(u.ID, cachedUser{u: u, at: now}) }

@@ -43,6 +43,28 @@ func TestCacheUsers(t *testing.T) {
 	if got, _ := s.UserByID(ctx, u.ID); got.IsOnline {
 		t.Fatal("stale copy served past the ttl")
 	}
+	// UsersByIDs: cached ones from the cache (stale within the ttl), the rest read
+	// once; unknown ids skipped; ordered by id, each once.
+	v, err := s.CreateUser(ctx, NewUser{Username: "bob", Email: "b@x.org", PasswordHash: "h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := base.ApplyPresence(ctx, []PresenceChange{{UserID: u.ID, Online: true, At: now}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.UsersByIDs(ctx, []int64{999, v.ID, u.ID, v.ID})
+	if err != nil || len(got) != 2 || got[0].ID != u.ID || got[1].ID != v.ID {
+		t.Fatalf("UsersByIDs = %+v, %v", got, err)
+	}
+	if got[0].IsOnline {
+		t.Fatal("UsersByIDs read a cached user again")
+	}
+	if err := base.ApplyPresence(ctx, []PresenceChange{{UserID: v.ID, Online: true, At: now}}); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := s.UsersByIDs(ctx, []int64{v.ID}); again[0].IsOnline {
+		t.Fatal("UsersByIDs did not cache what it read")
+	}
 	// Unknown users are not cached and keep their error.
 	if _, err := s.UserByID(ctx, 999); err == nil {
 		t.Fatal("unknown user found")

@@ -41,6 +41,32 @@ func (d directory) User(ctx context.Context, id int64) (actors.User, error) {
 	return userView(u), nil
 }
 
+func (d directory) Users(ctx context.Context, ids []int64) ([]actors.User, error) {
+	us, err := d.store.UsersByIDs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]actors.User, len(us))
+	for i, u := range us {
+		out[i] = userView(u)
+	}
+	return out, nil
+}
+
+// roomVerifier is auth.Tokens' room tokens seen as an actors.RoomVerifier.
+type roomVerifier struct{ tokens *auth.Tokens }
+
+func (v roomVerifier) VerifyRoom(token string) (actors.RoomGrant, error) {
+	c, err := v.tokens.VerifyRoom(token)
+	switch {
+	case errors.Is(err, auth.ErrRoomTokenExpired):
+		return actors.RoomGrant{}, actors.ErrTokenExpired
+	case err != nil:
+		return actors.RoomGrant{}, fmt.Errorf("%w: %v", actors.ErrTokenInvalid, err)
+	}
+	return actors.RoomGrant{UserID: c.UserID, Room: c.Room, ExpiresAt: c.ExpiresAt}, nil
+}
+
 func userView(u persistence.User) actors.User {
 	return actors.User{
 		ID: u.ID, Username: u.Username, Email: u.Email, IsOnline: u.IsOnline,

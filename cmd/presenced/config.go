@@ -20,26 +20,29 @@ import (
 // (PRESENCED_ + the flag name in upper snake case); a flag given on the command line
 // wins over the environment.
 type config struct {
-	Addr            string
-	DB              string
-	Redis           string
-	RedisChannel    string
-	RedisPrefix     string
-	JWTSecret       string
-	TokenTTL        time.Duration
-	PingInterval    time.Duration
-	PongTimeout     time.Duration
-	OfflineGrace    time.Duration
-	AllowedOrigins  string
-	LogLevel        string
-	LogFormat       string
-	BcryptCost      int
-	MaxConns        int
-	MaxConnsPerIP   int
-	RegisterRate    int
-	TrustedProxies  string
-	MetricsAddr     string
-	MaxConnsPerUser int
+	Addr              string
+	DB                string
+	Redis             string
+	RedisChannel      string
+	RedisPrefix       string
+	JWTSecret         string
+	TokenTTL          time.Duration
+	PingInterval      time.Duration
+	PongTimeout       time.Duration
+	OfflineGrace      time.Duration
+	AllowedOrigins    string
+	LogLevel          string
+	LogFormat         string
+	BcryptCost        int
+	MaxConns          int
+	MaxConnsPerIP     int
+	RegisterRate      int
+	TrustedProxies    string
+	MetricsAddr       string
+	MaxConnsPerUser   int
+	MaxRoomsPerSocket int
+	RoomListMax       int
+	GlobalPresence    string
 
 	logLevel slog.Level
 	origins  []string
@@ -77,6 +80,9 @@ func newFlagSet(c *config, out io.Writer) *flag.FlagSet {
 	fs.IntVar(&c.MaxConns, "max-conns", defaultMaxConns(), "open TCP connections on this node; beyond it new ones are closed at once (default 90% of the file limit; 0: no limit)")
 	fs.IntVar(&c.MaxConnsPerIP, "max-conns-per-ip", 500, "Socket.IO sessions from one client IP on this node (0: no limit)")
 	fs.IntVar(&c.MaxConnsPerUser, "max-conns-per-user", 20, "bound sockets of one user across the cluster (0: no limit)")
+	fs.IntVar(&c.MaxRoomsPerSocket, "max-rooms-per-socket", 100, "rooms one socket may be in (0: no limit)")
+	fs.IntVar(&c.RoomListMax, "room-list-max", 1000, "a room with more members is delivered in count mode to every member (0: never)")
+	fs.StringVar(&c.GlobalPresence, "global-presence", "all", "what server-action:update_user_online carries: all (lists and diffs), count ({version, count}) or off (not sent)")
 	fs.IntVar(&c.RegisterRate, "register-rate", 10, "registrations per client IP per minute (0: no limit)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "comma list of CIDRs whose X-Forwarded-For names the client (empty: none)")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", "", "empty: /metrics on the main port; else a listener of its own (e.g. 127.0.0.1:9090) and none on the main port")
@@ -159,6 +165,11 @@ func (c *config) validate() error {
 	if c.RedisChannel == "" {
 		return usagef("-redis-channel must not be empty")
 	}
+	switch c.GlobalPresence {
+	case "all", "count", "off":
+	default:
+		return usagef("-global-presence %q: want all, count or off", c.GlobalPresence)
+	}
 	if err := c.logLevel.UnmarshalText([]byte(c.LogLevel)); err != nil {
 		return usagef("-log-level %q: want debug, info, warn or error", c.LogLevel)
 	}
@@ -168,7 +179,8 @@ func (c *config) validate() error {
 	if c.BcryptCost < 4 || c.BcryptCost > 31 {
 		return usagef("-bcrypt-cost %d: want 4–31", c.BcryptCost)
 	}
-	for name, v := range map[string]int{"max-conns": c.MaxConns, "max-conns-per-ip": c.MaxConnsPerIP, "max-conns-per-user": c.MaxConnsPerUser, "register-rate": c.RegisterRate} {
+	for name, v := range map[string]int{"max-conns": c.MaxConns, "max-conns-per-ip": c.MaxConnsPerIP, "max-conns-per-user": c.MaxConnsPerUser,
+		"register-rate": c.RegisterRate, "max-rooms-per-socket": c.MaxRoomsPerSocket, "room-list-max": c.RoomListMax} {
 		if v < 0 {
 			return usagef("-%s %d: want 0 (no limit) or more", name, v)
 		}

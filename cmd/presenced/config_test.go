@@ -61,6 +61,16 @@ func TestParseConfig(t *testing.T) {
 		}, ""},
 		{"bad trusted proxy", []string{"-trusted-proxies", "10.0.0.0/99"}, env(), nil, "-trusted-proxies"},
 		{"bad metrics address", []string{"-metrics-addr", "9090"}, env(), nil, "-metrics-addr"},
+		{"scoped presence defaults", nil, env(), func(c *config) bool {
+			return c.MaxRoomsPerSocket == 100 && c.RoomListMax == 1000 && c.GlobalPresence == "all"
+		}, ""},
+		{"scoped presence through the environment", nil, env("PRESENCED_MAX_ROOMS_PER_SOCKET", "0", "PRESENCED_ROOM_LIST_MAX", "5", "PRESENCED_GLOBAL_PRESENCE", "off"), func(c *config) bool {
+			return c.MaxRoomsPerSocket == 0 && c.RoomListMax == 5 && c.GlobalPresence == "off"
+		}, ""},
+		{"global presence count", []string{"-global-presence", "count"}, env(), func(c *config) bool { return c.GlobalPresence == "count" }, ""},
+		{"bad global presence", []string{"-global-presence", "some"}, env(), nil, `-global-presence "some": want all, count or off`},
+		{"negative rooms per socket", []string{"-max-rooms-per-socket", "-1"}, env(), nil, "-max-rooms-per-socket -1"},
+		{"negative room list max", []string{"-room-list-max", "-3"}, env(), nil, "-room-list-max -3"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -93,6 +103,7 @@ func TestRunExitsTwoOnBadSetup(t *testing.T) {
 		{"unreachable database", []string{"-addr", "127.0.0.1:0", "-db", "postgres://postgres@127.0.0.1:1/none?connect_timeout=2", "-jwt-secret", strings.Repeat("s", 32)}, "presenced: database"},
 		{"bad flag", []string{"-nope"}, "presenced: flag provided but not defined"},
 		{"unwritable sqlite folder", []string{"-addr", "127.0.0.1:0", "-db", "sqlite:///proc/presenced/p.db"}, "presenced: database"},
+		{"bad global presence", []string{"-global-presence", "everyone"}, `presenced: -global-presence "everyone": want all, count or off`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

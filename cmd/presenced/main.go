@@ -148,16 +148,27 @@ func serve(ctx context.Context, stopSignals func(), cfg *config, log *slog.Logge
 	if grace == 0 {
 		grace = -1 // -offline-grace 0: none (a zero in actors.Config means its default)
 	}
-	perUser := cfg.MaxConnsPerUser
-	if perUser == 0 {
-		perUser = -1 // -max-conns-per-user 0: no limit (a zero in actors.Config means its default)
+	// For these limits 0 means none; in actors.Config a zero means the default, so
+	// none is negative there.
+	noneIsNegative := func(v int) int {
+		if v == 0 {
+			return -1
+		}
+		return v
 	}
 	sys, err := actors.Start(actors.Config{
-		PingInterval: cfg.PingInterval, PongTimeout: cfg.PongTimeout, OfflineGrace: grace, MaxConnsPerUser: perUser,
-		Verifier: verifier{tokens}, Directory: directory{store}, Writer: presenceWriter{store},
-		Logger:     log.With("component", "actors"),
-		ExtraStats: func() map[string]any { return socketStats(sockets.Load()) },
-		Redis:      redis,
+		PingInterval: cfg.PingInterval, PongTimeout: cfg.PongTimeout, OfflineGrace: grace,
+		MaxConnsPerUser:   noneIsNegative(cfg.MaxConnsPerUser),
+		MaxRoomsPerSocket: noneIsNegative(cfg.MaxRoomsPerSocket),
+		RoomListMax:       noneIsNegative(cfg.RoomListMax),
+		GlobalPresence:    actors.GlobalPresence(cfg.GlobalPresence),
+		Verifier:          verifier{tokens},
+		RoomVerifier:      roomVerifier{tokens},
+		Directory:         directory{store},
+		Writer:            presenceWriter{store},
+		Logger:            log.With("component", "actors"),
+		ExtraStats:        func() map[string]any { return socketStats(sockets.Load()) },
+		Redis:             redis,
 	})
 	if err != nil {
 		return err

@@ -1,0 +1,157 @@
+package actors
+
+import (
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+// RoomCluster is the seam between room actors and the membership of rooms on other
+// nodes. Room actors call it from their Receive, so every method returns at once (an
+// implementation that does I/O posts to an actor of its own and does it there).
+//
+// On one node it is localRooms, which does nothing: this node's members are the
+// room's. The Redis implementation keeps each room's global membership and count
+// (per-user node counts changed by atomic scripts), subscribes to the room's channel
+// while this node has the room attached, sends the rooms supervisor RemoteRoomRead
+// once attached and RemoteRoomChanged for each change made through another node, and
+// clears a dead node's memberships with its lease (publishing the leaves).
+type RoomCluster interface {
+	// Attach: this node has an actor for room (its first local join, or a restart:
+	// Attach must be idempotent).
+	Attach(room string)
+	// LocalChanged: user became a member of room through this node (present), or no
+	// longer is (its last socket left and, unless it unbound, the grace ran out).
+	LocalChanged(room string, u User, present bool, at time.Time)
+	// Detach: this node's actor for room stopped (no socket here is in it).
+	Detach(room string)
+}
+
+// localRooms is the single-node RoomCluster.
+type localRooms struct{}
+
+var _ RoomCluster = localRooms{}
+
+func (localRooms) Attach(string)                              {}
+func (localRooms) LocalChanged(string, User, bool, time.Time) {}
+func (localRooms) Detach(string)                              {}
+
+// roomActor is the thin actor shell over one roomState. The state pointer is shared
+// across restarts (see roomsActor.spawn), so a panic while handling one message loses
+// that message, not who is in the room.
+type roomActor struct {
+	sys      *System
+	st       *roomState
+	flushing bool
+	timer    *time.Timer
+	wakeAt   time.Time
+}
+
+func (a *roomActor) Receive(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case *actor.Started:
+		a.flushing = false // a flush queued before a restart still arrives; one more is harmless
+		a.sys.roomCluster.Attach(a.st.name)
+		a.scheduleFlush(ctx)
+		a.evaluate(ctx)
+	case *JoinRoom:
+		a.st.handled++
+		became, superseded := a.st.join(m)
+		if superseded != nil {
+			ctx.Send(superseded.pid, superseded.msg)
+		}
+		if became {
+			a.sys.roomCluster.LocalChanged(a.st.name, m.User, true, a.sys.now())
+		}
+		a.scheduleFlush(ctx)
+	case *LeaveRoom:
+		a.st.handled++
+		now := a.sys.now()
+		user, gone, unanswered := a.st.leave(m.ConnID, now, a.sys.cfg.OfflineGrace, m.AtOnce)
+		if unanswered != nil {
+			ctx.Send(unanswered.pid, unanswered.msg)
+		}
+		if gone {
+			a.sys.roomCluster.LocalChanged(a.st.name, User{ID: user}, false, now)
+		}
+		a.scheduleFlush(ctx)
+		a.evaluate(ctx)
+	case *GetRoomPresenceRequest:
+		a.st.handled++
+		ctx.Respond(a.st.presence(m.Max))
+	case *RemoteRoomChanged:
+		a.st.handled++
+		a.st.remoteChanged(m.User, m.Present, m.Version)
+		a.scheduleFlush(ctx)
+	case *RemoteRoomRead:
+		a.st.handled++
+		a.st.remoteReplaced(m.Users, m.Version)
+		a.scheduleFlush(ctx)
+	case *roomFlushDue:
+		a.flushing = false
+		a.flush(ctx)
+	case *roomWake:
+		a.wakeAt = time.Time{}
+		a.flush(ctx)
+	case *actor.Stopping:
+		if a.timer != nil {
+			a.timer.Stop()
+		}
+		a.sys.stats.RoomMembers.Add(-int64(len(a.st.published)))
+		a.sys.roomCluster.Detach(a.st.name)
+	case *actor.Stopped, *actor.Restarting:
+	default:
+		a.sys.log.Warn("room actor: unexpected message", "room", a.st.name, "type", typeName(m))
+	}
+}
+
+func (a *roomActor) scheduleFlush(ctx actor.Context) {
+	if a.flushing || !a.st.dirty() {
+		return
+	}
+	a.flushing = true
+	self, root := ctx.Self(), a.sys.root
+	time.AfterFunc(a.sys.cfg.Coalesce, func() { root.Send(self, &roomFlushDue{}) })
+}
+
+// flush ends the graces that ran out, publishes, and answers the joins that wait.
+func (a *roomActor) flush(ctx actor.Context) {
+	now := a.sys.now()
+	for _, id := range a.st.expire(now) {
+		a.sys.roomCluster.LocalChanged(a.st.name, User{ID: id}, false, now)
+	}
+	out := a.st.flush(now)
+	for _, s := range out.sends {
+		ctx.Send(s.pid, &DeliverRoomUpdate{Room: a.st.name, Event: s.ev})
+	}
+	for _, ack := range out.acks {
+		ctx.Send(ack.pid, ack.msg)
+	}
+	a.sys.stats.RoomUpdates.Add(uint64(len(out.sends)))
+	if out.changed {
+		a.sys.stats.RoomVersions.Add(1)
+	}
+	if out.delta != 0 {
+		a.sys.stats.RoomMembers.Add(int64(out.delta))
+	}
+	a.evaluate(ctx)
+}
+
+// evaluate arms the timer for the next change time alone makes, and offers to stop
+// when the room is idle.
+func (a *roomActor) evaluate(ctx actor.Context) {
+	if wake := a.st.nextWake(); !wake.Equal(a.wakeAt) {
+		if a.timer != nil {
+			a.timer.Stop()
+			a.timer = nil
+		}
+		a.wakeAt = wake
+		if !wake.IsZero() {
+			self, root := ctx.Self(), a.sys.root
+			a.timer = time.AfterFunc(max(wake.Sub(a.sys.now()), 0), func() { root.Send(self, &roomWake{}) })
+		}
+	}
+	if a.st.idle() {
+		ctx.Send(ctx.Parent(), &RoomIdle{Room: a.st.name, PID: ctx.Self(), Handled: a.st.handled})
+	}
+}
