@@ -24,6 +24,9 @@ type Presence interface {
 	LoggedIn(u actors.User, jti string, expiresAt time.Time)
 	// TokenRevoked unbinds every socket bound by the user's token with that id.
 	TokenRevoked(userID int64, jti string, expiresAt time.Time)
+	// RoomPresence is a room as last published (empty when nobody is in it). It may
+	// wait briefly for the room's actor.
+	RoomPresence(ctx context.Context, room string) (actors.RoomPresence, error)
 }
 
 // Check is a named readiness probe (the database, Redis).
@@ -126,7 +129,7 @@ func New(cfg Config) (*fiber.App, error) {
 	app.Use(s.accessLog, s.recoverPanics, s.limitBody)
 
 	// Paths that only take POST answer other methods 405 in DRF's words (not the SPA).
-	for _, p := range []string{"/api/register/", "/api/logout/", "/api-token-auth/"} {
+	for _, p := range []string{"/api/register/", "/api/logout/", "/api-token-auth/", "/api/rooms/token/"} {
 		app.Add(fiber.MethodGet, p, methodNotAllowed)
 		app.Add(fiber.MethodHead, p, methodNotAllowed)
 	}
@@ -135,6 +138,9 @@ func New(cfg Config) (*fiber.App, error) {
 	api.Post("/logout/", s.requireToken, s.logout)
 	api.Get("/me/", s.requireToken, s.me)
 	api.Get("/users/online/", s.requireToken, s.onlineUsers)
+	api.Get("/users/presence/", s.requireToken, s.usersPresence)
+	api.Post("/rooms/token/", s.requireToken, s.roomToken)
+	api.Get("/rooms/:room/presence/", s.requireToken, s.roomPresence)
 	api.Get("/users/", s.requireToken, s.listUsers)
 	api.All("/*", func(c *fiber.Ctx) error { return detail(fiber.StatusNotFound, msgNotFound) })
 	app.Post("/api-token-auth/", s.login)

@@ -30,6 +30,18 @@ type fakePresence struct {
 	snap    *actors.Snapshot
 	logins  []int64
 	revoked []string
+	rooms   map[string]actors.RoomPresence // nil: every room is unavailable
+	asked   []string
+}
+
+func (p *fakePresence) RoomPresence(_ context.Context, room string) (actors.RoomPresence, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.asked = append(p.asked, room)
+	if p.rooms == nil {
+		return actors.RoomPresence{}, fmt.Errorf("room %s: timeout", room)
+	}
+	return p.rooms[room], nil
 }
 
 func (p *fakePresence) Online() *actors.Snapshot {

@@ -28,6 +28,8 @@ type Collector struct {
 	actorsLive, actorMessages, actorRestarts, mailbox, mailboxHWM, handle   *prometheus.Desc
 	sessions, frames, bytes, writeCalls, slow, upgrades, protoErrors        *prometheus.Desc
 	connects, pingTimeouts, redisUp, ipRefused, pollsAbandoned              *prometheus.Desc
+	rooms, roomMembers, roomUpdates, roomVersions, watches, watchUpdates    *prometheus.Desc
+	refusals                                                                *prometheus.Desc
 }
 
 var _ prometheus.Collector = (*Collector)(nil)
@@ -70,6 +72,13 @@ func New(src Sources) *Collector {
 		redisUp:        desc("redis_up", "1 while the Redis bridge is connected; 0 when down or not configured."),
 		ipRefused:      desc("socketio_ip_refused_total", "Socket.IO sessions refused for -max-conns-per-ip."),
 		pollsAbandoned: desc("socketio_polls_abandoned_total", "Polling sessions closed because the connection of their pending GET closed (a killed tab)."),
+		rooms:          desc("rooms", "Rooms with an actor on this node (a socket here is in them, or a member's grace runs)."),
+		roomMembers:    desc("room_members", "Members over all rooms of this node, as last published (a user in two rooms counts twice)."),
+		roomUpdates:    desc("room_update_deliveries_total", "presence:update events handed to room members."),
+		roomVersions:   desc("room_versions_total", "Room changes published (one per room version)."),
+		watches:        desc("watches", "Watched users held, over all sockets (a socket watching 3 users counts 3)."),
+		watchUpdates:   desc("watch_update_deliveries_total", "presence:watch_update events handed to watching sockets."),
+		refusals:       desc("presence_refusals_total", "presence:* events refused, by ack code.", "code"),
 	}
 }
 
@@ -78,7 +87,8 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.connections, c.usersOnline, c.pongs, c.sweeps, c.broadcasts, c.deliveries,
 		c.fanout, c.binds, c.rateLimited, c.noPong, c.storeWrites, c.storeErrors, c.actorsLive, c.actorMessages,
 		c.actorRestarts, c.mailbox, c.mailboxHWM, c.handle, c.sessions, c.frames, c.bytes, c.writeCalls, c.slow,
-		c.upgrades, c.protoErrors, c.connects, c.pingTimeouts, c.redisUp, c.ipRefused, c.pollsAbandoned} {
+		c.upgrades, c.protoErrors, c.connects, c.pingTimeouts, c.redisUp, c.ipRefused, c.pollsAbandoned,
+		c.rooms, c.roomMembers, c.roomUpdates, c.roomVersions, c.watches, c.watchUpdates, c.refusals} {
 		ch <- d
 	}
 }
@@ -113,6 +123,15 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		counter(c.noPong, st.NoPongCloses.Load())
 		counter(c.storeWrites, st.StoreWrites.Load())
 		counter(c.storeErrors, st.StoreErrors.Load())
+		gauge(c.rooms, float64(sys.KindStats(actors.KindRoom).Live.Load()))
+		gauge(c.roomMembers, float64(st.RoomMembers.Load()))
+		counter(c.roomUpdates, st.RoomUpdates.Load())
+		counter(c.roomVersions, st.RoomVersions.Load())
+		gauge(c.watches, float64(st.Watches.Load()))
+		counter(c.watchUpdates, st.WatchUpdates.Load())
+		for _, code := range actors.RefusalCodes() {
+			counter(c.refusals, st.Refused(code), code)
+		}
 		for _, k := range actors.Kinds() {
 			ks, name := sys.KindStats(k), k.String()
 			gauge(c.actorsLive, float64(ks.Live.Load()), name)

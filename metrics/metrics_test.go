@@ -63,4 +63,7 @@ presenced_redis_up 0
 	if n := testutil.CollectAndCount(c, "presenced_actors"); n != len(actors.Kinds()) {
 		t.Fatalf("presenced_actors has %d series, want one per kind", n)
 	}
+	if n := testutil.CollectAndCount(c, "presenced_presence_refusals_total"); n != len(actors.RefusalCodes()) {
+		t.Fatalf("presenced_presence_refusals_total has %d series, want one per code", n)
+	}
 }
