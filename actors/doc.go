@@ -1,8 +1,9 @@
 // Package actors owns presence: who is online, how sockets bind to users, the periodic
-// sweep, and the updates every bound socket receives. It runs on protoactor-go and
-// imports nothing of presenced; it declares the small interfaces it needs (Socket,
-// Verifier, Directory, Writer in ports.go) and the transport and composition root
-// implement them.
+// sweep, the updates every bound socket receives, and scoped presence — rooms and
+// watchlists, whose changes cost only the sockets that joined or watch them. It runs on
+// protoactor-go and imports nothing of presenced; it declares the small interfaces it
+// needs (Socket, Verifier, RoomVerifier, Directory, Writer in ports.go; RoomCluster in
+// room.go) and the transport and composition root implement them.
 //
 // # Supervision tree
 //
@@ -15,8 +16,15 @@
 //	│                        places_state.go); absent with no limit; restarted, state kept
 //	├── redis-bridge-N       with -redis only: the cluster's presence and node lease
 //	│                        (redis_bridge.go, redis_scripts.go)
-//	└── conn-N (guardian)    one per socket (conn.go over conn_state.go); stopped, never
-//	                         restarted, on failure — stopping closes its socket
+//	├── rooms-N              rooms supervisor (rooms.go): spawns, routes to, stops rooms
+//	│   ├── room-<name>-N    one per room with a socket of this node in it, or a member's
+//	│   │                    grace running (room.go over room_state.go)
+//	│   └── …                restarted on failure (10 in 10 s), state kept across restarts
+//	├── watch-N              the watch index: watched user → watching conns (watch.go over
+//	│                        watch_state.go); restarted, state kept
+//	└── conn-N (guardian)    one per socket (conn.go, conn_scoped.go over conn_state.go);
+//	                         stopped, never restarted, on failure — stopping closes its
+//	                         socket
 //
 // User actors own the binding of conns: they hold the set of a user's bound conns and
 // the tokens that bound them, and log those conns out when a token is revoked. They
@@ -40,6 +48,9 @@
 //	from            to              message                          when
 //	transport       conn            ActionReceived, EventReceived,   ng-action (token resolved), other
 //	                                SocketClosed                     event, transport gone
+//	transport       conn            RoomJoinReceived,                presence:join (room token checked),
+//	                                RoomLeaveReceived,               presence:leave,
+//	                                WatchReceived, UnwatchReceived   presence:watch (last_seen read), unwatch
 //	conn            presence        ConnOpened, ConnBound,           socket opened, bound by a token,
 //	                                ConnUnbound, ConnClosed          unbound, stopped
 //	presence        user            AttachConn, DetachConn,          a conn bound / unbound or closed,
@@ -65,6 +76,22 @@
 //	                                ReleasePlace                     unbound, moved, stopping
 //	places          requester       PlaceGranted, PlaceRefused       the answer to ReservePlace
 //	Redis bridge    places          placesAttached, placesResync     connected; resynchronised (write counts again)
+//	conn            rooms           JoinRoom, LeaveRoom              joined / left, unbound (at once), moved
+//	                                                                 or closed (after the grace)
+//	rooms           room            JoinRoom, LeaveRoom,             forwarded (counted: see RoomIdle);
+//	                                GetRoomPresenceRequest,          an HTTP read (answered to its asker),
+//	                                RemoteRoomChanged,               the cluster's members (from the
+//	                                RemoteRoomRead                   RoomCluster seam, with Redis)
+//	room            conn            RoomJoined, DeliverRoomUpdate    a join's answer (at the next flush),
+//	                                                                 presence:update (list or count mode)
+//	room            rooms           RoomIdle                         empty after its grace: may be stopped
+//	rooms           conn            RoomClosed                       its room actor failed for good
+//	room            RoomCluster     Attach, LocalChanged, Detach     calls, not messages: see below
+//	HTTP layer      rooms           GetRoomPresenceRequest           GET /api/rooms/<room>/presence/
+//	presence        watch           PresenceChanged                  each published update
+//	conn            watch           Watch, Unwatch                   watch, unwatch; unbound, moved, closed
+//	watch           conn            WatchAnswered,                   the watch's ack (the users asked),
+//	                                DeliverWatchUpdate               presence:watch_update (one per change)
 //	stats loop      presence        statsReady                       every second (for staff conns)
 //	stats loop      Redis bridge    publishStats                     every second (the other nodes' figures)
 //	tests           places          getPlacesRequest                 places held (answered getPlacesResponse)
@@ -72,7 +99,8 @@
 //	timers, hooks                   flushStore, busConnect, busTick, bridge's subscription (a message
 //	                                busFlush, busSubscribed,         received, subscribed again)
 //	                                busMessage, placesFlush,
-//	                                placesRetry
+//	                                placesRetry, roomFlushDue,
+//	                                roomWake
 //
 // Pongs stop at the conn actor: it records liveness, counts, and binds only for a token
 // different from the one that bound it. Nothing on that path touches the database or
@@ -81,7 +109,44 @@
 // decoded, and a new token verified and its user looked up, before the message is sent
 // (Conn.Event, in the transport's goroutine), so that conn actors never parse, verify
 // or wait. (One lookup is left to the conn actor: a bind that waited for its place
-// checks that its token was not revoked meanwhile, with that same read lock.)
+// checks that its token was not revoked meanwhile, with that same read lock.) So are
+// the presence:* events: rate limited first (a token bucket in Conn: a refused event
+// costs nothing more), then decoded, a join's room token verified, a watch's users
+// looked up in the database (Directory.Users); what only the conn actor knows — bound
+// or not, to whom, its rooms and watchlist — it decides itself.
+//
+// # Rooms and watchlists
+//
+// A room's members are users with at least one joined socket (several tabs: one
+// entry); its actor holds them, coalesces their changes (the presence window) and
+// publishes them at a version of the room's own, each member getting the diff (list
+// mode) or, at most once a second, {version, count} (count mode: asked for, or forced
+// for every member while the room has more than RoomListMax members; back to lists,
+// with the whole list once, at 90 % of it). A join is answered at the room's next flush
+// with the room as published by it, joiner included; the diffs the joiner then gets
+// start at the next version. The last socket of a user to leave or close takes effect
+// after the offline grace; an unbind (logout, revocation, expiry) leaves at once; a
+// socket bound to another user leaves its rooms and watchlist as a close does.
+// Presence takes no part: a room change costs one message per member of that room,
+// and nothing for anyone else (BenchmarkRoomJoinLeave).
+//
+// The watch index learns every published change of presence (PresenceChanged, like the
+// store writer) and keeps, per watched user, the conns watching it: a change costs one
+// lookup per changed user and one presence:watch_update per watching conn (one per
+// change, so per coalescing window). Watching makes nobody visible. Watch answers take
+// last_seen from the database (read by the transport before the event reaches the
+// conn) or from a leave the index saw since, whichever is later.
+//
+// Where the actors need the world beyond this node they call RoomCluster (room.go), a
+// seam whose methods return at once: Attach when a room actor starts (a first local
+// join, or a restart), LocalChanged when a user becomes, or stops being, a member
+// through this node, Detach when the actor stops. On one node it does nothing. The
+// Redis implementation is to keep each room's global membership and count with atomic
+// scripts, subscribe to the room's channel while attached, send the rooms supervisor
+// RemoteRoomRead once attached and RemoteRoomChanged for changes through other nodes
+// (room_state keeps those members apart, as presenceState does, so a user present
+// here and elsewhere is one entry), clear a dead node's memberships with its lease,
+// and append room_join and room_leave to the event stream.
 //
 // Conn actors run on protoactor's synchronized dispatcher: a message to an idle conn
 // actor is handled in the goroutine that posts it (the transport's reader for pongs,
@@ -95,12 +160,23 @@
 // Unbound and Closed therefore reach presence in order, and its ReservePlace and
 // ReleasePlace reach places in order: a release sent while the reservation is still
 // unanswered cancels it, so a conn that stops while waiting leaks nothing. While a bind
-// waits for its place, the conn keeps the ng-actions that follow (at most 8) and
+// waits for its place, the conn keeps the ng-actions and presence:* events that follow (at most 8) and
 // handles them, in order, once it is answered; sweeps and updates are handled
 // meanwhile. Presence stops an idle user actor only when the actor has handled every
 // message presence sent it (UserIdle carries the count), so nothing is lost to a
-// stopping actor.
+// stopping actor; the rooms supervisor stops a room actor the same way (RoomIdle).
 //
-// At shutdown the conns go first (their places with them), then places writes what
-// is queued, then the Redis bridge takes the node out of Redis.
+// A conn's joins and leaves reach the rooms supervisor, and through it the room, in
+// order, and a room's answers and updates reach the conn in order. Each join carries a
+// sequence number that its answer echoes: the conn delivers a room's updates only once
+// its latest join is answered, so an update still in flight for an earlier membership
+// (left, or joined again with another mode) is dropped, and the answer, which holds
+// the room at a later version, replaces it. A conn's Watch is answered before any
+// watch update that includes its users; an update in flight across an unwatch is
+// filtered by the conn against its watchlist.
+//
+// At shutdown the conns go first (their places, rooms and watches with them), then
+// places writes what is queued, then the Redis bridge takes the node out of Redis,
+// then presence, the rooms supervisor (its room actors with it) and the watch index
+// stop.
 package actors
