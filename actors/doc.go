@@ -160,9 +160,9 @@
 // Unbound and Closed therefore reach presence in order, and its ReservePlace and
 // ReleasePlace reach places in order: a release sent while the reservation is still
 // unanswered cancels it, so a conn that stops while waiting leaks nothing. While a bind
-// waits for its place, the conn keeps the ng-actions and presence:* events that follow (at most 8) and
-// handles them, in order, once it is answered; sweeps and updates are handled
-// meanwhile. Presence stops an idle user actor only when the actor has handled every
+// waits for its place, the conn keeps the ng-actions and presence:* events that
+// follow (at most 8) and handles them, in order, once it is answered; sweeps and
+// updates are handled meanwhile. Presence stops an idle user actor only when the actor has handled every
 // message presence sent it (UserIdle carries the count), so nothing is lost to a
 // stopping actor; the rooms supervisor stops a room actor the same way (RoomIdle).
 //
