@@ -11,14 +11,21 @@ import (
 // implementation that does I/O posts to an actor of its own and does it there).
 //
 // On one node it is localRooms, which does nothing: this node's members are the
-// room's. The Redis implementation keeps each room's global membership and count
-// (per-user node counts changed by atomic scripts), subscribes to the room's channel
-// while this node has the room attached, sends the rooms supervisor RemoteRoomRead
-// once attached and RemoteRoomChanged for each change made through another node, and
-// clears a dead node's memberships with its lease (publishing the leaves).
+// room's. The Redis implementation (not written yet) is to keep each room's global
+// membership and count (per-user node counts changed by atomic scripts), subscribe to
+// the room's channel while this node has the room attached, send the rooms supervisor
+// RemoteRoomRead once attached and RemoteRoomChanged for each change made through
+// another node, and clear a dead node's memberships with its lease (publishing the
+// leaves).
+//
+// Each room actor calls Attach when it starts and Detach when it stops or restarts,
+// so calls for one room come in pairs; the pairs of successive actors of one room may
+// overlap (a room stopped when empty and started again by a join at once: the new
+// actor's Attach may come before the old one's Detach). An implementation counts them:
+// the node has the room attached while it has had more Attach than Detach calls.
 type RoomCluster interface {
-	// Attach: this node has an actor for room (its first local join, or a restart:
-	// Attach must be idempotent).
+	// Attach: this node has an actor for room (its first local join, or after a
+	// restart); the cluster's members are to reach it through the rooms supervisor.
 	Attach(room string)
 	// LocalChanged: user became a member of room through this node (present), or no
 	// longer is (its last socket left and, unless it unbound, the grace ran out).
@@ -99,7 +106,9 @@ func (a *roomActor) Receive(ctx actor.Context) {
 		}
 		a.sys.stats.RoomMembers.Add(-int64(len(a.st.published)))
 		a.sys.roomCluster.Detach(a.st.name)
-	case *actor.Stopped, *actor.Restarting:
+	case *actor.Restarting:
+		a.sys.roomCluster.Detach(a.st.name) // Started attaches again
+	case *actor.Stopped:
 	default:
 		a.sys.log.Warn("room actor: unexpected message", "room", a.st.name, "type", typeName(m))
 	}

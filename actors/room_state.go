@@ -250,6 +250,7 @@ func (s *roomState) flush(now time.Time) roomFlush {
 			delete(s.published, id)
 		case present && profile != s.published[id]:
 			s.published[id] = profile // a fresher profile, no change of membership
+			s.sorted = nil
 		}
 	}
 	clear(s.touched)
