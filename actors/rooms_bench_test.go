@@ -128,6 +128,12 @@ func benchRoomJoinLeave(b *testing.B, sockets int) {
 		}
 		return true
 	})
+	// The binds' messages to presence (and its users' answers) are all handled first:
+	// what presence handles from here on is the rooms' doing.
+	waitFor("presence to settle", func() bool {
+		return sys.Stats().UsersLocal.Load() == int64(sockets) && sys.KindStats(KindPresence).Queued.Load() == 0 &&
+			sys.KindStats(KindUser).Queued.Load() == 0
+	})
 	version := make([]int64, rooms)
 	for r := range members {
 		rp, err := sys.RoomPresence(context.Background(), fmt.Sprintf("public:room-%d", r))
