@@ -14,6 +14,12 @@ export const routes: Routes = [
     title: 'Create an account · presenced',
   },
   {
+    path: 'rooms',
+    canActivate: [authGuard],
+    loadComponent: () => import('./pages/rooms/rooms.page').then((m) => m.RoomsPage),
+    title: 'Rooms · presenced',
+  },
+  {
     path: 'operator',
     canActivate: [staffGuard],
     loadComponent: () => import('./pages/operator/operator.page').then((m) => m.OperatorPage),
