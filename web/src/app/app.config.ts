@@ -18,6 +18,8 @@ import * as connectionEffects from './state/connection/connection.effects';
 import * as contactsEffects from './state/contacts/contacts.effects';
 import { contactsFeature } from './state/contacts/contacts.reducer';
 import { connectionFeature } from './state/connection/connection.reducer';
+import * as directoryEffects from './state/directory/directory.effects';
+import { directoryFeature } from './state/directory/directory.reducer';
 import * as onlineEffects from './state/online/online.effects';
 import { onlineFeature } from './state/online/online.reducer';
 import { operatorFeature } from './state/operator/operator.reducer';
@@ -42,8 +44,9 @@ export const appConfig: ApplicationConfig = {
       [operatorFeature.name]: operatorFeature.reducer,
       [roomsFeature.name]: roomsFeature.reducer,
       [contactsFeature.name]: contactsFeature.reducer,
+      [directoryFeature.name]: directoryFeature.reducer,
     }),
-    provideEffects(sessionEffects, onlineEffects, connectionEffects, roomsEffects, contactsEffects),
+    provideEffects(sessionEffects, onlineEffects, connectionEffects, roomsEffects, contactsEffects, directoryEffects),
     provideStoreDevtools({ maxAge: 50, logOnly: !isDevMode(), connectInZone: false }),
     provideAppInitializer(() => inject(PresenceSocket).start()),
   ],

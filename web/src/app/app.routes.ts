@@ -20,6 +20,12 @@ export const routes: Routes = [
     title: 'Rooms · presenced',
   },
   {
+    path: 'people',
+    canActivate: [authGuard],
+    loadComponent: () => import('./pages/people/people.page').then((m) => m.PeoplePage),
+    title: 'People · presenced',
+  },
+  {
     path: 'operator',
     canActivate: [staffGuard],
     loadComponent: () => import('./pages/operator/operator.page').then((m) => m.OperatorPage),

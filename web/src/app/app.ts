@@ -38,6 +38,14 @@ import { selectIsStaff, selectSessionPending, selectUser } from './state/session
               data-testid="nav-rooms"
               >Rooms</a
             >
+            <a
+              class="mainnav__link"
+              routerLink="/people"
+              routerLinkActive="mainnav__link--active"
+              ariaCurrentWhenActive="page"
+              data-testid="nav-people"
+              >People</a
+            >
           </nav>
         }
         <div class="topbar__right">

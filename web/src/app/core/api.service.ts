@@ -1,7 +1,7 @@
 import { HttpClient, HttpHeaders } from '@angular/common/http';
 import { Injectable, inject } from '@angular/core';
 import { Observable } from 'rxjs';
-import { LoginResponse, OnlineSnapshot, RegisterResponse, RoomSnapshot, User } from './models';
+import { LoginResponse, OnlineSnapshot, RegisterResponse, RoomSnapshot, User, UsersPage } from './models';
 
 /** The presenced HTTP API (same origin). The auth header is added by `authInterceptor`. */
 @Injectable({ providedIn: 'root' })
@@ -32,6 +32,11 @@ export class ApiService {
 
   online(): Observable<OnlineSnapshot> {
     return this.http.get<OnlineSnapshot>('/api/users/online/');
+  }
+
+  /** `GET /api/users/?page=N`: one page of the user directory (pages count from 1). */
+  users(page: number): Observable<UsersPage> {
+    return this.http.get<UsersPage>('/api/users/', { params: { page } });
   }
 
   /**

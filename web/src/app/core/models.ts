@@ -39,6 +39,17 @@ export interface OnlineSnapshot {
   users: User[];
 }
 
+/**
+ * `GET /api/users/?page=N` → 200: DRF's PageNumberPagination over every account (by id, 50 a page).
+ * `next` / `previous` are absolute URLs, or null on the last / first page.
+ */
+export interface UsersPage {
+  count: number;
+  next: string | null;
+  previous: string | null;
+  results: User[];
+}
+
 /** `server-action:update_user_online`. */
 export interface OnlineUpdate {
   version: number;

@@ -12,6 +12,7 @@ import {
   signal,
   untracked,
 } from '@angular/core';
+import { RouterLink } from '@angular/router';
 import { Store } from '@ngrx/store';
 import { ConnectionStatus } from '../../core/presence-socket';
 import { avatarHue, contactLabel, initials } from '../../shared/people';
@@ -25,11 +26,12 @@ interface ContactRow extends ContactView {
 }
 
 /**
- * The contacts watchlist (people added from the online list): each with a live dot from
+ * The contacts watchlist (people added from the online list or the People page): each with a live dot from
  * `presence:watch` / `presence:watch_update`, "last seen" when offline and known, and a Remove control.
  */
 @Component({
   selector: 'app-contacts-card',
+  imports: [RouterLink],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './contacts-card.html',
 })

@@ -8,7 +8,7 @@ export const contactsActions = createActionGroup({
   events: {
     /** The signed-in user's list, read from this browser's storage. */
     Loaded: props<{ owner: number; contacts: Contact[] }>(),
-    /** "Add to contacts" in the online list. */
+    /** "Add to contacts" in the online list or on the People page. */
     'Add Requested': props<{ contact: Contact }>(),
     'Remove Requested': props<{ id: number }>(),
     /** Another tab of this browser changed the stored list: take it, watch the added, unwatch the removed. */
