@@ -6,10 +6,12 @@
 // fresh public room by name and see each other live with the count 2; A also joins public:lobby from
 // the suggestions (two rooms at once). B leaves: A sees B gone within OFFLINE_BOUND_MS; B joins again.
 // A's websocket is cut in the page (a network blip): once A is reconnected, A's room still follows B
-// (B leaves and comes back). On the online page A adds B to contacts: B's dot is online; A's websocket is
-// cut again; B closes its page: A's dot for B goes offline within OFFLINE_BOUND_MS (and A's room drops
-// B); B signs in again in a new context: the dot goes online. A reloads: the contact is back from
-// localStorage and watched again. A removes B. A's pages logged no errors.
+// (B leaves and comes back). B closes its page: A's room drops B within OFFLINE_BOUND_MS. A opens the
+// People page (the user directory, paged) and adds B, who is offline, to contacts from there: B's dot is
+// offline; B signs in again in a new context: the dot goes online, live, on the People page and in the
+// contacts; A's websocket is cut again; B closes its page: A's dot for B goes offline within
+// OFFLINE_BOUND_MS. A reloads: the contact is back from localStorage and watched again. A removes B (the
+// People page offers Add again). A's pages logged no errors.
 //
 // Usage:
 //   BASE_URL=http://127.0.0.1:8888 node e2e/spa/rooms.e2e.js
@@ -287,6 +289,66 @@ async function openOnline(u) {
   await u.page.waitForSelector('[data-testid="online-list"]');
 }
 
+async function openPeople(u) {
+  await u.page.click('[data-testid="nav-people"]');
+  await u.page.waitForSelector('[data-testid="people-page"]');
+}
+
+const peopleToggle = (other) => `[data-testid="directory-user"][data-user-id="${other.id}"] [data-testid="directory-contact-toggle"]`;
+
+async function buttonText(u, selector) {
+  return (await u.page.textContent(selector)).replace(/\s+/g, ' ').trim();
+}
+
+/** The People page's row of `id` (on the page shown) and the pager's state. */
+function directoryProbe(id) {
+  const li = document.querySelector(`[data-testid="directory-user"][data-user-id="${id}"]`);
+  const list = document.querySelector('[data-testid="people-list"]');
+  const err = document.querySelector('[data-testid="people-error"]');
+  return {
+    present: !!li,
+    presence: li?.getAttribute('data-presence') ?? null,
+    line: li?.querySelector('[data-testid="directory-state"]')?.textContent.trim() ?? null,
+    shown: !!list && !list.hidden && list.getAttribute('aria-busy') !== 'true',
+    rows: document.querySelectorAll('[data-testid="directory-user"]').length,
+    page: document.querySelector('[data-testid="people-page-number"]')?.getAttribute('data-page') ?? null,
+    hasNext: document.querySelector('[data-testid="people-next"]')?.getAttribute('aria-disabled') !== 'true',
+    error: err ? err.querySelector('p')?.textContent.trim() : null,
+  };
+}
+
+/**
+ * Pages through the directory (Next) until the page shown lists `other`: on a shared server they may not
+ * be on the first page (50 a page, by account).
+ */
+async function findOnPeoplePage(u, other) {
+  for (let i = 0; i < 100; i++) {
+    const p = await waitUntil(u.page, `${u.tag}'s People page loaded`, directoryProbe, other.id, (d) => {
+      if (d.error) throw new Error(`${u.tag}'s People page shows an error: ${d.error}`);
+      return d.shown && d.rows > 0;
+    });
+    if (p.present) return p;
+    if (!p.hasNext) break;
+    await u.page.click('[data-testid="people-next"]');
+    await waitUntil(u.page, `${u.tag}'s People page ${Number(p.page) + 1}`, directoryProbe, other.id, (d) => d.page === String(Number(p.page) + 1));
+  }
+  throw new Error(`${other.tag} (${other.id}) is on no page of ${u.tag}'s People page`);
+}
+
+async function waitForDirectoryUser(u, other, presence, timeout = STEP_TIMEOUT_MS) {
+  return waitUntil(
+    u.page,
+    `${u.tag}'s People page showing ${other.tag} (${other.id}) ${presence}`,
+    directoryProbe,
+    other.id,
+    (d) => {
+      if (d.error) throw new Error(`${u.tag}'s People page shows an error: ${d.error}`);
+      return d.present && d.presence === presence;
+    },
+    timeout,
+  );
+}
+
 async function joinByName(u, room) {
   await u.page.fill('input[name="room"]', room);
   await u.page.click('[data-testid="room-join"]');
@@ -466,23 +528,77 @@ async function main() {
       },
     ],
     [
-      'A adds B to contacts from the online list: B shows online; the list is kept in localStorage',
+      `B closes its page: A's room drops B within ${OFFLINE_BOUND_MS} ms, and so does A's online list`,
       async () => {
         const { a, b } = ctx;
+        const t0 = Date.now();
+        await b.page.close();
+        await waitForRoom(a, ROOM, [a.id], OFFLINE_BOUND_MS);
+        note(`B's close reached A's room after ${Date.now() - t0} ms`);
+        await b.context.close();
         await openOnline(a);
-        const toggle = `[data-testid="online-user"][data-user-id="${b.id}"] [data-testid="contact-toggle"]`;
-        await a.page.waitForSelector(toggle);
-        await a.page.click(toggle);
-        await waitForContact(a, b, 'online');
-        const label = (await a.page.textContent(toggle)).replace(/\s+/g, ' ').trim();
-        if (!label.startsWith('Remove from contacts')) throw new Error(`the online list's button says "${label}" after adding`);
-        const stored = await a.page.evaluate((id) => localStorage.getItem(`presenced.contacts.${id}`), a.id);
-        if (!stored || !JSON.parse(stored).some((c) => String(c.id) === b.id)) throw new Error(`localStorage holds ${stored}`);
-        await shot(a.page, '04-a-contact-b-online');
+        await waitUntil(
+          a.page,
+          "B gone from A's online list",
+          (id) => !document.querySelector(`[data-testid="online-user"][data-user-id="${id}"]`),
+          b.id,
+          (gone) => gone,
+          2000,
+        );
       },
     ],
     [
-      `A's connection drops again; then B closes its page: A's dot for B goes offline within ${OFFLINE_BOUND_MS} ms`,
+      'A adds B, who is offline, to contacts from the People page: B shows offline there and in contacts; kept in localStorage',
+      async () => {
+        const { a, b } = ctx;
+        await openPeople(a);
+        await findOnPeoplePage(a, b);
+        // A's own row (when on the same page) has no contacts button.
+        const mine = await a.page.evaluate((id) => {
+          const li = document.querySelector(`[data-testid="directory-user"][data-user-id="${id}"]`);
+          return li ? !!li.querySelector('[data-testid="directory-contact-toggle"]') : null;
+        }, a.id);
+        if (mine) throw new Error('the People page offers A to add A to contacts');
+        await waitForDirectoryUser(a, b, 'offline');
+        const toggle = peopleToggle(b);
+        const before = await buttonText(a, toggle);
+        if (before !== `Add to contacts: ${b.name}`) throw new Error(`the People page's button for B says "${before}"`);
+        await a.page.click(toggle);
+        await waitUntil(
+          a.page,
+          "the People page's button for B turned to Remove",
+          (sel) => document.querySelector(sel)?.textContent ?? '',
+          toggle,
+          (t) => t.includes('Remove from contacts'),
+        );
+        const stored = await a.page.evaluate((id) => localStorage.getItem(`presenced.contacts.${id}`), a.id);
+        if (!stored || !JSON.parse(stored).some((c) => String(c.id) === b.id)) throw new Error(`localStorage holds ${stored}`);
+        await shot(a.page, '04-a-people-b-offline');
+        await openOnline(a);
+        await waitForContact(a, b, 'offline'); // the watch answered: B is offline
+        await openPeople(a); // where the next step watches B come online
+        await findOnPeoplePage(a, b);
+        await waitForDirectoryUser(a, b, 'offline');
+      },
+    ],
+    [
+      "B signs in again in a new browser: A's dot for B goes online, live on the People page and in contacts",
+      async () => {
+        const { a } = ctx;
+        const b2 = await openUser(ctx.browser, 'b2', { name: ctx.b.name, password: ctx.b.password, id: ctx.b.id });
+        ctx.b = b2;
+        await login(b2);
+        await waitForDirectoryUser(a, b2, 'online');
+        await shot(a.page, '05-a-people-b-online');
+        await openOnline(a);
+        await waitForContact(a, b2, 'online');
+        // The online list's own button knows B is a contact.
+        const label = await buttonText(a, `[data-testid="online-user"][data-user-id="${b2.id}"] [data-testid="contact-toggle"]`);
+        if (!label.startsWith('Remove from contacts')) throw new Error(`the online list's button for B says "${label}"`);
+      },
+    ],
+    [
+      `A's connection drops; then B closes its page: A's dot for B goes offline within ${OFFLINE_BOUND_MS} ms`,
       async () => {
         const { a, b } = ctx;
         await cutConnection(a); // the contacts must be watched again on the new connection
@@ -492,30 +608,9 @@ async function main() {
         await waitForContact(a, b, 'offline', OFFLINE_BOUND_MS);
         note(`B's close reached A's contacts after ${Date.now() - t0} ms`);
         await b.context.close();
-        await waitUntil(
-          a.page,
-          "B gone from A's online list",
-          (id) => !document.querySelector(`[data-testid="online-user"][data-user-id="${id}"]`),
-          b.id,
-          (gone) => gone,
-          2000,
-        );
         if (!(await a.page.$(`[data-testid="contact"][data-user-id="${b.id}"]`)))
           throw new Error('B left the contacts list with the online list');
-        await shot(a.page, '05-a-contact-b-offline');
-        await openRooms(a);
-        await waitForRoom(a, ROOM, [a.id], 2000);
-      },
-    ],
-    [
-      "B signs in again in a new browser: A's dot for B goes online",
-      async () => {
-        const { a } = ctx;
-        const b2 = await openUser(ctx.browser, 'b2', { name: ctx.b.name, password: ctx.b.password, id: ctx.b.id });
-        ctx.b = b2;
-        await login(b2);
-        await openOnline(a);
-        await waitForContact(a, b2, 'online');
+        await shot(a.page, '06-a-contact-b-offline');
       },
     ],
     [
@@ -523,18 +618,22 @@ async function main() {
       async () => {
         const { a, b } = ctx;
         await a.page.reload({ waitUntil: 'domcontentloaded' });
-        await waitForContact(a, b, 'online');
-        await shot(a.page, '06-a-after-reload');
+        await waitForContact(a, b, 'offline');
+        await shot(a.page, '07-a-after-reload');
       },
     ],
     [
-      'A removes B from contacts',
+      "A removes B from contacts; the People page's button says Add again",
       async () => {
         const { a, b } = ctx;
         await a.page.click(`[data-testid="contact"][data-user-id="${b.id}"] [data-testid="contact-remove"]`);
         await waitUntil(a.page, "B gone from A's contacts", contactProbe, b.id, (c) => !c.present);
         const stored = await a.page.evaluate((id) => localStorage.getItem(`presenced.contacts.${id}`), a.id);
         if (stored) throw new Error(`localStorage still holds ${stored}`);
+        await openPeople(a);
+        await findOnPeoplePage(a, b);
+        const label = await buttonText(a, peopleToggle(b));
+        if (label !== `Add to contacts: ${b.name}`) throw new Error(`the People page's button for B says "${label}" after removing`);
       },
     ],
     [
