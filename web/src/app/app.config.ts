@@ -15,10 +15,16 @@ import { routes } from './app.routes';
 import { authInterceptor } from './core/auth.interceptor';
 import { PresenceSocket } from './core/presence-socket';
 import * as connectionEffects from './state/connection/connection.effects';
+import * as contactsEffects from './state/contacts/contacts.effects';
+import { contactsFeature } from './state/contacts/contacts.reducer';
 import { connectionFeature } from './state/connection/connection.reducer';
+import * as directoryEffects from './state/directory/directory.effects';
+import { directoryFeature } from './state/directory/directory.reducer';
 import * as onlineEffects from './state/online/online.effects';
 import { onlineFeature } from './state/online/online.reducer';
 import { operatorFeature } from './state/operator/operator.reducer';
+import * as roomsEffects from './state/rooms/rooms.effects';
+import { roomsFeature } from './state/rooms/rooms.reducer';
 import * as sessionEffects from './state/session/session.effects';
 import { sessionFeature } from './state/session/session.reducer';
 
@@ -36,8 +42,11 @@ export const appConfig: ApplicationConfig = {
       [onlineFeature.name]: onlineFeature.reducer,
       [connectionFeature.name]: connectionFeature.reducer,
       [operatorFeature.name]: operatorFeature.reducer,
+      [roomsFeature.name]: roomsFeature.reducer,
+      [contactsFeature.name]: contactsFeature.reducer,
+      [directoryFeature.name]: directoryFeature.reducer,
     }),
-    provideEffects(sessionEffects, onlineEffects, connectionEffects),
+    provideEffects(sessionEffects, onlineEffects, connectionEffects, roomsEffects, contactsEffects, directoryEffects),
     provideStoreDevtools({ maxAge: 50, logOnly: !isDevMode(), connectInZone: false }),
     provideAppInitializer(() => inject(PresenceSocket).start()),
   ],

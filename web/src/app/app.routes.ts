@@ -14,6 +14,18 @@ export const routes: Routes = [
     title: 'Create an account · presenced',
   },
   {
+    path: 'rooms',
+    canActivate: [authGuard],
+    loadComponent: () => import('./pages/rooms/rooms.page').then((m) => m.RoomsPage),
+    title: 'Rooms · presenced',
+  },
+  {
+    path: 'people',
+    canActivate: [authGuard],
+    loadComponent: () => import('./pages/people/people.page').then((m) => m.PeoplePage),
+    title: 'People · presenced',
+  },
+  {
     path: 'operator',
     canActivate: [staffGuard],
     loadComponent: () => import('./pages/operator/operator.page').then((m) => m.OperatorPage),

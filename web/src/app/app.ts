@@ -19,6 +19,35 @@ import { selectIsStaff, selectSessionPending, selectUser } from './state/session
           <span class="brand__mark" aria-hidden="true"></span>
           <span class="brand__name">presenced</span>
         </a>
+        @if (user()) {
+          <nav class="mainnav" aria-label="Main">
+            <a
+              class="mainnav__link"
+              routerLink="/"
+              routerLinkActive="mainnav__link--active"
+              [routerLinkActiveOptions]="{ exact: true }"
+              ariaCurrentWhenActive="page"
+              data-testid="nav-online"
+              >Online</a
+            >
+            <a
+              class="mainnav__link"
+              routerLink="/rooms"
+              routerLinkActive="mainnav__link--active"
+              ariaCurrentWhenActive="page"
+              data-testid="nav-rooms"
+              >Rooms</a
+            >
+            <a
+              class="mainnav__link"
+              routerLink="/people"
+              routerLinkActive="mainnav__link--active"
+              ariaCurrentWhenActive="page"
+              data-testid="nav-people"
+              >People</a
+            >
+          </nav>
+        }
         <div class="topbar__right">
           <app-connection-badge [status]="connection()" />
           @if (user(); as u) {

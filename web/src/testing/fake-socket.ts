@@ -26,6 +26,7 @@ export class FakeRawSocket extends Emitter implements RawSocket {
   id: string | undefined = undefined;
   active = false;
   connected = false;
+  recovered = false;
   auth: unknown = undefined;
   readonly io = new Emitter();
   readonly emitted: Array<[string, ...unknown[]]> = [];
@@ -50,6 +51,34 @@ export class FakeRawSocket extends Emitter implements RawSocket {
     this.active = true;
     this.fire('connect');
   }
+  /** Simulates a CONNECT after a reconnect: a new id (or the same, recovered), then `connect`. */
+  serverReconnects(id: string, recovered = false) {
+    this.recovered = recovered;
+    this.serverAccepts(id);
+  }
+  /** Simulates the transport going down while the Manager reconnects. */
+  drops() {
+    this.connected = false;
+    this.id = undefined;
+    this.fire('disconnect', 'transport close');
+  }
+  /** The payloads of `event` sent so far (with an ack or not). */
+  sent(event: string): any[] {
+    return this.emitted.filter(([e]) => e === event).map(([, p]) => p);
+  }
+  /**
+   * Answers the oldest unanswered `event` sent with an ack callback (as the server's ack would), and
+   * returns its payload. Throws when there is none: a test that expects an emit fails clearly.
+   */
+  answer(event: string, reply: unknown): any {
+    const i = this.emitted.findIndex(([e, , cb], j) => e === event && typeof cb === 'function' && !this.answered.has(j));
+    if (i < 0) throw new Error(`no unanswered ${event} with an ack (sent: ${JSON.stringify(this.sent(event))})`);
+    this.answered.add(i);
+    const [, payload, cb] = this.emitted[i] as [string, unknown, (r: unknown) => void];
+    cb(reply);
+    return payload;
+  }
+  private readonly answered = new Set<number>();
   /** The `ng-action` payloads sent so far. */
   ngActions(): any[] {
     return this.emitted.filter(([e]) => e === 'ng-action').map(([, p]) => p);

@@ -1,7 +1,7 @@
 import { HttpClient, HttpHeaders } from '@angular/common/http';
 import { Injectable, inject } from '@angular/core';
 import { Observable } from 'rxjs';
-import { LoginResponse, OnlineSnapshot, RegisterResponse, User } from './models';
+import { LoginResponse, OnlineSnapshot, RegisterResponse, RoomSnapshot, User, UsersPage } from './models';
 
 /** The presenced HTTP API (same origin). The auth header is added by `authInterceptor`. */
 @Injectable({ providedIn: 'root' })
@@ -32,5 +32,20 @@ export class ApiService {
 
   online(): Observable<OnlineSnapshot> {
     return this.http.get<OnlineSnapshot>('/api/users/online/');
+  }
+
+  /** `GET /api/users/?page=N`: one page of the user directory (pages count from 1). */
+  users(page: number): Observable<UsersPage> {
+    return this.http.get<UsersPage>('/api/users/', { params: { page } });
+  }
+
+  /**
+   * `GET /api/rooms/<room>/presence/` (public rooms: no room token). The name goes into the path as it
+   * is: the contract's room characters are all allowed in a path segment, and an encoded `:` or `@` might
+   * not be decoded by the server's router. `.` and `..` would be folded away by URL resolution: the rooms
+   * effects rejoin those instead of asking here.
+   */
+  roomPresence(room: string): Observable<RoomSnapshot> {
+    return this.http.get<RoomSnapshot>(`/api/rooms/${room}/presence/`);
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable, OnDestroy, inject } from '@angular/core';
 import { Socket } from 'ngx-socket-io';
-import { BehaviorSubject, Observable, Subject, distinctUntilChanged } from 'rxjs';
-import { LoggedOut, NgAction, OnlineUpdate, Ping, ServerError } from './models';
+import { BehaviorSubject, Observable, Subject, distinctUntilChanged, of, switchMap, timer } from 'rxjs';
+import { Ack, AckFailure, LoggedOut, NgAction, OnlineUpdate, Ping, RoomUpdate, ServerError, WatchStates } from './models';
 import { TokenStorage } from './token-storage';
 
 /** What the connection badge says. */
@@ -21,6 +21,8 @@ export interface RawSocket {
   id?: string;
   active: boolean;
   connected: boolean;
+  /** socket.io-client 4.6+: this CONNECT recovered the previous session (rooms and watch set kept). */
+  recovered?: boolean;
   auth: unknown;
   io: {
     on(event: string, fn: (...args: any[]) => void): unknown;
@@ -35,6 +37,12 @@ export interface RawSocket {
 /** Delay before reconnecting ourselves when socket.io-client gave up (server refused or disconnected us). */
 const MANUAL_RETRY_MS = [1000, 2000, 5000, 10000, 30000];
 
+/** How long a `presence:*` event waits for its ack before it counts as failed (`timeout`). */
+export const ACK_TIMEOUT_MS = 10_000;
+
+/** Waits before sending again an event refused as `unauthorized` (the socket's bind may be in progress). */
+export const UNAUTHORIZED_RETRY_MS = [250, 1000, 2000];
+
 /**
  * The one Socket.IO connection of the app (ngx-socket-io, path `/websocket/`, default transports:
  * long-polling first, then the upgrade).
@@ -45,6 +53,8 @@ const MANUAL_RETRY_MS = [1000, 2000, 5000, 10000, 30000];
  * - Answers every `server-action:ping` with the original pong
  *   `ng-action {action: 'pong', socket_id, token, seq}`, whether or not anyone subscribes.
  * - Exposes the server events and the connection state as observables.
+ * - Sends the `presence:*` events with an ack (`request`), only while connected: what is not sent is sent
+ *   again by the rooms and contacts effects after the next CONNECT.
  */
 @Injectable({ providedIn: 'root' })
 export class PresenceSocket implements OnDestroy {
@@ -63,6 +73,8 @@ export class PresenceSocket implements OnDestroy {
   private readonly loggedOut = new Subject<LoggedOut>();
   private readonly errors = new Subject<ServerError>();
   private readonly statsEvents = new Subject<unknown>();
+  private readonly roomUpdates = new Subject<RoomUpdate>();
+  private readonly watchUpdates = new Subject<WatchStates>();
   private readonly rejected = new Subject<string>();
   private readonly cleanups: Array<() => void> = [];
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
@@ -80,6 +92,10 @@ export class PresenceSocket implements OnDestroy {
   readonly loggedOut$: Observable<LoggedOut> = this.loggedOut.asObservable();
   readonly error$: Observable<ServerError> = this.errors.asObservable();
   readonly stats$: Observable<unknown> = this.statsEvents.asObservable();
+  /** `presence:update` (rooms this socket joined). */
+  readonly roomUpdate$: Observable<RoomUpdate> = this.roomUpdates.asObservable();
+  /** `presence:watch_update` (users this socket watches). */
+  readonly watchUpdate$: Observable<WatchStates> = this.watchUpdates.asObservable();
   /** The server refused the CONNECT (e.g. `invalid token`): the stored token may be dead. */
   readonly rejected$: Observable<string> = this.rejected.asObservable();
 
@@ -98,6 +114,13 @@ export class PresenceSocket implements OnDestroy {
     this.listen(this.raw, 'server-action:logged_out', (p: LoggedOut) => this.loggedOut.next(p ?? {}));
     this.listen(this.raw, 'server-action:error', (e: ServerError) => this.errors.next(e ?? {}));
     this.listen(this.raw, 'server-action:stats', (s: unknown) => this.statsEvents.next(s));
+    // With connection-state recovery these carry an offset as a last argument: only the first is ours.
+    this.listen(this.raw, 'presence:update', (u: RoomUpdate) => {
+      if (u && typeof u === 'object') this.roomUpdates.next(u);
+    });
+    this.listen(this.raw, 'presence:watch_update', (u: WatchStates) => {
+      if (u && typeof u === 'object') this.watchUpdates.next(u);
+    });
 
     this.listen(this.raw, 'connect', () => {
       this.manualRetries = 0;
@@ -169,6 +192,58 @@ export class PresenceSocket implements OnDestroy {
     return this.state.value;
   }
 
+  /** Whether the current connection recovered the previous one's session (its rooms and watch set). */
+  get recovered(): boolean {
+    return this.raw.connected && this.raw.recovered === true;
+  }
+
+  /**
+   * `request`, sent again (after UNAUTHORIZED_RETRY_MS) while the answer is `unauthorized`: right after an
+   * HTTP login the `ng-action login` goes first, but the server may still be binding the socket (it asks
+   * the cluster for a place) when the next event arrives. The last answer is what comes out.
+   */
+  requestBound<T extends object>(event: string, payload: object): Observable<Ack<T>> {
+    const attempt = (i: number): Observable<Ack<T>> =>
+      this.request<T>(event, payload).pipe(
+        switchMap((ack) =>
+          !ack.ok && ack.code === 'unauthorized' && i < UNAUTHORIZED_RETRY_MS.length
+            ? timer(UNAUTHORIZED_RETRY_MS[i]).pipe(switchMap(() => attempt(i + 1)))
+            : of(ack),
+        ),
+      );
+    return attempt(0);
+  }
+
+  /**
+   * Sends a `presence:*` event with an ack callback; emits the answer once and completes (never errors).
+   * Not connected: `{ok: false, code: 'offline'}` at once, nothing sent (socket.io-client would buffer it
+   * and send it after the reconnect, when the effects send their own). No answer in `timeoutMs`:
+   * `{ok: false, code: 'timeout'}`. Unsubscribing drops a late answer.
+   */
+  request<T extends object>(event: string, payload: object, timeoutMs: number = ACK_TIMEOUT_MS): Observable<Ack<T>> {
+    return new Observable<Ack<T>>((sub) => {
+      if (!this.raw.connected) {
+        sub.next(failure('offline', 'Not connected to the server.'));
+        sub.complete();
+        return;
+      }
+      let done = false;
+      const settle = (ack: Ack<T>) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        sub.next(ack);
+        sub.complete();
+      };
+      const timer = setTimeout(() => settle(failure('timeout', 'The server did not answer.')), timeoutMs);
+      this.raw.emit(event, payload, (answer: unknown) => settle(toAck<T>(answer)));
+      return () => {
+        done = true;
+        clearTimeout(timer);
+      };
+    });
+  }
+
   ngOnDestroy(): void {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     for (const off of this.cleanups.splice(0)) off();
@@ -199,4 +274,19 @@ export class PresenceSocket implements OnDestroy {
     target.on(event, fn);
     this.cleanups.push(() => target.off(event, fn));
   }
+}
+
+function failure(code: string, message: string): AckFailure {
+  return { ok: false, code, message };
+}
+
+/** An ack as the contract shapes it; anything else is `bad_ack`. */
+export function toAck<T extends object>(answer: unknown): Ack<T> {
+  if (!answer || typeof answer !== 'object' || Array.isArray(answer)) return failure('bad_ack', 'The server sent an unreadable answer.');
+  const a = answer as { ok?: unknown; code?: unknown; message?: unknown };
+  if (a.ok === true) return answer as Ack<T>;
+  return failure(
+    typeof a.code === 'string' && a.code ? a.code : 'unknown',
+    typeof a.message === 'string' ? a.message : '',
+  );
 }

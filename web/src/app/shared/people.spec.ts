@@ -1,4 +1,4 @@
-import { AVATAR_HUES, avatarHue, hhmm, initials, presenceLabel, shortTime } from './people';
+import { AVATAR_HUES, avatarHue, contactLabel, hhmm, initials, presenceLabel, shortTime, userTone } from './people';
 
 describe('people helpers', () => {
   it('initials', () => {
@@ -28,5 +28,19 @@ describe('people helpers', () => {
     expect(presenceLabel({ is_online: true }, t, t)).toBe('online since 09:05');
     expect(presenceLabel({ is_online: true }, null, t)).toBe('online');
     expect(presenceLabel({ is_online: false, last_seen: new Date(t).toISOString() }, null, t)).toBe('last seen 09:05');
+  });
+
+  it('contact lines and dot tones', () => {
+    const t = new Date(2026, 10, 25, 9, 5).getTime();
+    expect(contactLabel('online', null, t)).toBe('online');
+    expect(contactLabel('dnd', null, t)).toBe('do not disturb');
+    expect(contactLabel('offline', new Date(t).toISOString(), t)).toBe('offline · last seen 09:05');
+    expect(contactLabel('offline', null, t)).toBe('offline');
+    expect(contactLabel('offline', 'garbage', t)).toBe('offline');
+    expect(contactLabel('unknown', null, t)).toBe('checking…');
+    expect(userTone({})).toBe('online');
+    expect(userTone({ status: 'away' })).toBe('away');
+    expect(userTone({ status: 'online', is_online: true })).toBe('online');
+    expect(userTone({ is_online: false })).toBe('offline');
   });
 });

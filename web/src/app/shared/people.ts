@@ -59,3 +59,31 @@ export function presenceLabel(
   }
   return since === null ? 'online' : `online since ${shortTime(since, now)}`;
 }
+
+/** A status dot's meaning: `unknown` while no answer came (shown hollow). */
+export type PresenceTone = 'online' | 'away' | 'dnd' | 'offline' | 'unknown';
+
+/** The tone of a user object's status (rich presence), online when the server sends none. */
+export function userTone(user: { status?: string | null; is_online?: boolean }): PresenceTone {
+  if (user.status === 'away' || user.status === 'dnd') return user.status;
+  if (user.status === 'offline' || user.is_online === false) return 'offline';
+  return 'online';
+}
+
+/** What a watched contact's line says: "online", "away", "do not disturb", "last seen …", "offline". */
+export function contactLabel(tone: PresenceTone, lastSeen: string | null, now: number = Date.now()): string {
+  switch (tone) {
+    case 'online':
+      return 'online';
+    case 'away':
+      return 'away';
+    case 'dnd':
+      return 'do not disturb';
+    case 'offline': {
+      const seen = lastSeen ? Date.parse(lastSeen) : NaN;
+      return Number.isNaN(seen) ? 'offline' : `offline · last seen ${shortTime(seen, now)}`;
+    }
+    case 'unknown':
+      return 'checking…';
+  }
+}

@@ -2,6 +2,8 @@ import { ChangeDetectionStrategy, Component, DestroyRef, computed, effect, injec
 import { Store } from '@ngrx/store';
 import { avatarHue, initials, presenceLabel, shortTime } from '../../shared/people';
 import { selectConnectionStatus } from '../../state/connection/connection.selectors';
+import { contactsActions } from '../../state/contacts/contacts.actions';
+import { selectContactIdSet, selectContactsFull } from '../../state/contacts/contacts.selectors';
 import {
   OnlineEntry,
   selectOnlineCount,
@@ -9,6 +11,7 @@ import {
   selectOnlineList,
   selectOnlineLoaded,
 } from '../../state/online/online.selectors';
+import { ContactsCard } from './contacts-card';
 
 interface Row {
   entry: OnlineEntry;
@@ -20,6 +23,8 @@ interface Row {
   sinceIso: string | null;
   /** A user who just left, kept a moment for the fade-out (not part of the list for tests or readers). */
   leaving: boolean;
+  /** On the contacts watchlist. */
+  isContact: boolean;
 }
 
 /** How long a departed user fades out (ms). Zero when the user prefers reduced motion. */
@@ -27,9 +32,10 @@ const LEAVE_MS = 420;
 
 const collator = new Intl.Collator('en', { sensitivity: 'base', numeric: true });
 
-/** The online page: who is here now, live. */
+/** The online page: who is here now, live; and the contacts watchlist, filled from this list. */
 @Component({
   selector: 'app-online-page',
+  imports: [ContactsCard],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './online.page.html',
 })
@@ -40,6 +46,8 @@ export class OnlinePage {
   protected readonly loaded = this.store.selectSignal(selectOnlineLoaded);
   protected readonly lastUpdate = this.store.selectSignal(selectOnlineLastUpdate);
   protected readonly connection = this.store.selectSignal(selectConnectionStatus);
+  private readonly contactIds = this.store.selectSignal(selectContactIdSet);
+  protected readonly contactsFull = this.store.selectSignal(selectContactsFull);
 
   /** Re-evaluated each minute so "online since" switches to a date after midnight. */
   private readonly minute = signal(Date.now());
@@ -50,6 +58,7 @@ export class OnlinePage {
   protected readonly rows = computed<Row[]>(() => {
     const now = this.minute();
     const live = this.list();
+    const contacts = this.contactIds();
     const ghosts = [...this.ghosts().values()].filter((g) => !live.some((e) => e.id === g.id));
     const all: Array<[OnlineEntry, boolean]> = [...live.map((e) => [e, false] as [OnlineEntry, boolean]), ...ghosts.map((g) => [g, true] as [OnlineEntry, boolean])];
     if (ghosts.length) {
@@ -63,6 +72,7 @@ export class OnlinePage {
       sinceText: entry.since !== null && entry.user.is_online !== false ? shortTime(entry.since, now) : null,
       sinceIso: entry.since !== null ? new Date(entry.since).toISOString() : null,
       leaving,
+      isContact: contacts.has(entry.id),
     }));
   });
 
@@ -70,6 +80,11 @@ export class OnlinePage {
     const t = this.lastUpdate();
     return t === null ? null : shortTime(t, this.minute());
   });
+
+  protected toggleContact(row: Row): void {
+    if (row.isContact) this.store.dispatch(contactsActions.removeRequested({ id: row.entry.id }));
+    else this.store.dispatch(contactsActions.addRequested({ contact: { id: row.entry.id, username: row.entry.username } }));
+  }
 
   constructor() {
     const destroyRef = inject(DestroyRef);
