@@ -34,6 +34,7 @@ type bench struct {
 	resultsDir string
 	plot       string
 	only       map[string]bool
+	plan       string // planCore, planScoped or planAll
 	budget     time.Duration
 	quietWait  time.Duration
 	maxOthers  float64
@@ -71,8 +72,9 @@ func main() {
 	flag.StringVar(&b.out, "out", "BENCHMARKS.md", "report to rewrite")
 	flag.StringVar(&b.resultsDir, "results", "bench/results", "where the raw results go")
 	flag.StringVar(&b.plot, "plot", "bench/results/throughput-memory.svg", "the plot")
-	flag.StringVar(&only, "only", "", "comma list of scenario keys to run (default all)")
-	flag.DurationVar(&b.budget, "budget", 0, "time budget for the whole bench (default 9m20s, quick 2m30s)")
+	flag.StringVar(&only, "only", "", "comma list of scenario keys to run (default all of the plan)")
+	flag.StringVar(&b.plan, "plan", planAll, "core: presenced beside the peer; scoped: rooms, watchlists and the global list under the same churn (presenced only, the baseline also on the peer); all: both")
+	flag.DurationVar(&b.budget, "budget", 0, "time budget for the whole bench (default: core 9m20s, scoped 9m, all 18m20s; quick: 2m30s, 3m30s, 6m)")
 	flag.DurationVar(&b.quietWait, "quiet-wait", 15*time.Second, "longest wait for a quiet machine before a run")
 	flag.Float64Var(&b.maxOthers, "max-others", 0.1, "a run in which other processes used more cores than this is rejected")
 	flag.StringVar(&b.serverCPU, "server-cpu", "0", "core of the server")
@@ -93,8 +95,12 @@ func main() {
 		fmt.Printf("%.2f\n", v)
 		return
 	}
+	if b.plan != planCore && b.plan != planScoped && b.plan != planAll {
+		fmt.Fprintf(os.Stderr, "bench: -plan %q: want core, scoped or all\n", b.plan)
+		os.Exit(2)
+	}
 	if b.budget == 0 {
-		b.budget = map[bool]time.Duration{false: 9*time.Minute + 20*time.Second, true: 150 * time.Second}[b.quick]
+		b.budget = defaultBudget(b.plan, b.quick)
 	}
 	b.deadline = b.started.Add(b.budget)
 	if only != "" {
@@ -151,17 +157,23 @@ func (b *bench) run(ctx context.Context) error {
 
 func (b *bench) runBench(ctx context.Context) error {
 	machine := describeMachine(ctx, b)
+	plan := b.planned()
+	if len(plan) == 0 {
+		return fmt.Errorf("no scenario in plan %q matches -only", b.plan)
+	}
 	for _, n := range []int{1000, 5000} {
 		if v, err := b.runFloor(ctx, n); err == nil {
 			machine.Floor = append(machine.Floor, floorReading{Sockets: n, MicrosPerFrame: v})
 			b.logf("loopback floor: %.1f µs per small frame over %s sockets", v, comma(n))
 		}
 	}
-	b.logf("bench: %s plan, budget %v; %s", map[bool]string{false: "full", true: "quick"}[b.quick], b.budget, machine.CPU)
+	b.logf("bench: %s %s plan, budget %v; %s", map[bool]string{false: "full", true: "quick"}[b.quick], b.plan, b.budget, machine.CPU)
 	if err := b.seed(ctx); err != nil {
 		return err
 	}
-	plan := scenarios(b.quick)
+	if err := b.seedLarge(ctx, plan); err != nil {
+		return err
+	}
 	// Rounds: every scenario once, then every scenario again…, so that a
 	// budget cut leaves fewer runs of everything rather than none of some.
 	rounds := 0
@@ -171,7 +183,7 @@ func (b *bench) runBench(ctx context.Context) error {
 	retries := map[string]int{}
 	for round := 1; round <= rounds; round++ {
 		for _, sc := range plan {
-			if (b.only != nil && !b.only[sc.Key]) || round > sc.Runs {
+			if round > sc.Runs {
 				continue
 			}
 			b.runRound(ctx, sc, round, retries)
@@ -183,16 +195,20 @@ func (b *bench) runBench(ctx context.Context) error {
 	b.took = time.Since(b.started)
 	if b.merge {
 		if old, err := loadSaved(filepath.Join(b.resultsDir, "latest.json")); err == nil {
+			ran := map[string]bool{}
+			for _, sc := range plan {
+				ran[sc.Key] = true
+			}
 			var kept []runResult
 			for _, r := range old.Runs {
-				if b.only != nil && !b.only[r.Scenario] {
+				if !ran[r.Scenario] {
 					kept = append(kept, r)
 				}
 			}
 			b.runs = append(kept, b.runs...)
 			b.took += time.Duration(old.Seconds * float64(time.Second))
 			var keys []string
-			for k := range b.only {
+			for k := range ran {
 				keys = append(keys, "`"+k+"`")
 			}
 			slices.Sort(keys)
@@ -200,42 +216,15 @@ func (b *bench) runBench(ctx context.Context) error {
 				strings.Join(keys, ", "), time.Now().UTC().Format("2006-01-02 15:04 UTC")))
 		}
 	}
-	raw, _ := json.MarshalIndent(savedBench{Machine: machine, Runs: b.runs, Skipped: b.skipped, Quick: b.quick, Notes: b.notes, Budget: b.budget.String(),
+	raw, _ := json.MarshalIndent(savedBench{Machine: machine, Runs: b.runs, Skipped: b.skipped, Quick: b.quick, Plan: b.plan, Notes: b.notes, Budget: b.budget.String(),
 		Seconds: b.took.Seconds(), MaxOthers: b.maxOthers, QuietWait: b.quietWait.String()}, "", " ")
 	if err := os.WriteFile(filepath.Join(b.resultsDir, "latest.json"), append(raw, '\n'), 0o644); err != nil {
 		return err
 	}
-	if err := b.writeReport(machine, plan); err != nil {
+	if err := b.writeReport(machine, scenarios(b.quick)); err != nil {
 		return err
 	}
 	b.logf("bench: done in %.0fs: %s, %s", time.Since(b.started).Seconds(), b.out, b.plot)
-	return nil
-}
-
-// seed makes, for each server kind, a template directory with seedUsers
-// users and seedProbes probe users registered (bcrypt cost 4: seeding
-// only) and their long-lived tokens; each run starts from a copy.
-func (b *bench) seed(ctx context.Context) error {
-	b.seeds = map[string]string{}
-	for _, kind := range []string{kindPresenced, kindPeer} {
-		dir := filepath.Join(b.work, "seed-"+kind)
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
-		s, err := b.startServer(ctx, kind, dir, scenario{Ping: "10s"})
-		if err != nil {
-			return err
-		}
-		_, stderr, _, err := b.runLoad(ctx, []string{"-mode", "seed", "-url", s.url, "-users", itoa(seedUsers),
-			"-probes", itoa(seedProbes), "-tokens", filepath.Join(dir, "seed.json")}, 2*time.Minute)
-		s.stop()
-		if err != nil {
-			return fmt.Errorf("seeding %s: %v: %s", kind, err, stderr)
-		}
-		_ = os.Remove(filepath.Join(dir, kind+".log"))
-		b.seeds[kind] = dir
-		b.logf("seeded %s: %d users + %d probes", kind, seedUsers, seedProbes)
-	}
 	return nil
 }
 
@@ -279,7 +268,12 @@ func (b *bench) runOnceTimeout(ctx context.Context, sc scenario, kind string, ru
 	r.QuietWas = quiet
 	dir := filepath.Join(b.work, fmt.Sprintf("%s-%s-%d-%d", sc.Key, kind, run, len(b.runs)))
 	defer os.RemoveAll(dir)
-	if err := copyDir(b.seeds[kind], dir); err != nil {
+	tmpl, ok := b.seeds[seedKey(kind, sc.Users)]
+	if !ok {
+		r.Failed, r.Reason = true, fmt.Sprintf("no seed of %d users for %s", sc.Users, kind)
+		return r
+	}
+	if err := copyDir(tmpl, dir); err != nil {
 		r.Failed, r.Reason = true, err.Error()
 		return r
 	}
@@ -294,7 +288,7 @@ func (b *bench) runOnceTimeout(ctx context.Context, sc scenario, kind string, ru
 	// previous one's TIME_WAIT sockets.
 	b.srcNext = (b.srcNext + 1) % 50
 	args := []string{"-url", s.url, "-pid", itoa(s.pid), "-json", "-progress", "0", "-src", fmt.Sprintf("127.0.0.%d", 2+4*b.srcNext)}
-	if !slices.Contains(sc.Load, "-mode") {
+	if loadMode(sc.Load) != "http" {
 		args = append(args, "-tokens", filepath.Join(dir, "seed.json"))
 	}
 	args = append(args, sc.Load...)
@@ -311,6 +305,11 @@ func (b *bench) runOnceTimeout(ctx context.Context, sc scenario, kind string, ru
 	r.Seconds = time.Since(r.Started).Seconds()
 	if err != nil {
 		r.Failed, r.Reason = true, fmt.Sprintf("%v: %s", err, lastLines(stderr, 3))
+		// A failed scoped run still prints its report: keep it for the tables.
+		var rep loadReport
+		if len(out) > 0 && json.Unmarshal(out, &rep) == nil {
+			r.Report, r.Raw = &rep, json.RawMessage(out)
+		}
 		b.logf("   %s run %d failed: %s", kind, run, r.Reason)
 		return r
 	}
@@ -323,6 +322,8 @@ func (b *bench) runOnceTimeout(ctx context.Context, sc scenario, kind string, ru
 	// Noise: the window's own reading when there is one; else the whole
 	// load run less the server and the load generator.
 	switch {
+	case rep.Scoped != nil && rep.Scoped.Window != nil:
+		r.Others = rep.Scoped.Window.OthersCores
 	case rep.Window != nil:
 		r.Others = rep.Window.OthersCores
 	case rep.HTTP != nil:
@@ -339,8 +340,18 @@ func (b *bench) runOnceTimeout(ctx context.Context, sc scenario, kind string, ru
 	return r
 }
 
+// loadMode is the -mode of a load generator command line (default sockets).
+func loadMode(args []string) string {
+	if i := slices.Index(args, "-mode"); i >= 0 && i+1 < len(args) {
+		return args[i+1]
+	}
+	return "sockets"
+}
+
 func summary(sc scenario, r *loadReport) string {
 	switch {
+	case r.Scoped != nil:
+		return scopedSummary(r)
 	case r.HTTP != nil:
 		return fmt.Sprintf("logins/s %s, GETs/s %s (%s µs server CPU each), errors %d",
 			fmtNum(r.HTTP.LoginsPerSec), fmtNum(r.HTTP.GetsPerSec), fmtNum(r.HTTP.GetCPU), r.HTTP.Errors)
@@ -397,6 +408,7 @@ type savedBench struct {
 	Runs      []runResult `json:"runs"`
 	Skipped   []string    `json:"skipped"`
 	Quick     bool        `json:"quick"`
+	Plan      string      `json:"plan,omitempty"`
 	Seconds   float64     `json:"seconds"`
 	MaxOthers float64     `json:"max_others"`
 	Notes     []string    `json:"notes,omitempty"`
@@ -439,6 +451,11 @@ func (b *bench) rerender() error {
 		return err
 	}
 	b.runs, b.skipped, b.quick, b.took, b.notes = s.Runs, s.Skipped, s.Quick, time.Duration(s.Seconds*float64(time.Second)), s.Notes
+	if s.Plan != "" {
+		b.plan = s.Plan
+	} else {
+		b.plan = planCore // saved before plans existed
+	}
 	if s.MaxOthers > 0 {
 		b.maxOthers = s.MaxOthers
 	}

@@ -51,11 +51,38 @@ type loadReport struct {
 		GetSelfCores float64 `json:"get_self_cores"`
 		Errors       uint64  `json:"errors"`
 	} `json:"http"`
+	Scoped       *scopedLoad       `json:"scoped"`
+	Failures     []string          `json:"failures"`
 	RSSBaseKB    int64             `json:"server_rss_base_kb"`
 	RSSKB        int64             `json:"server_rss_kb"`
 	RSSPerConnKB float64           `json:"server_rss_per_conn_kb"`
 	Errors       map[string]uint64 `json:"errors"`
 	ErrorTotal   uint64            `json:"error_total"`
+}
+
+// scopedLoad is the part of a rooms, watch or global run's report the
+// runner reads.
+type scopedLoad struct {
+	Mode        string  `json:"mode"`
+	RoomSize    int     `json:"room_size"`
+	RoomMode    string  `json:"room_mode"`
+	Rooms       int     `json:"rooms"`
+	Watch       int     `json:"watch"`
+	ChurnBy     string  `json:"churn_by"`
+	ChurnPerSec float64 `json:"churn_per_s"`
+	Setup       struct {
+		Request string  `json:"request"`
+		Seconds float64 `json:"seconds"`
+		OK      uint64  `json:"ok"`
+		Latency latency `json:"ack_latency"`
+	} `json:"setup"`
+	Window      *scopedWindow     `json:"window"`
+	AckFailures map[string]uint64 `json:"ack_failures"`
+}
+
+type kindTraffic struct {
+	BytesPerSocketSec  float64 `json:"bytes_per_socket_s"`
+	FramesPerSocketSec float64 `json:"frames_per_socket_s"`
 }
 
 type latency struct {
@@ -153,6 +180,63 @@ var figures = map[string]figure{
 		return 100 * float64(r.Window.AnswersLimited) / float64(r.Window.AnswersAcked+r.Window.AnswersLimited), true
 	},
 	"connected": func(r *loadReport) (float64, bool) { return float64(r.Connect.Connected), true },
+
+	// scoped runs (rooms, watch, global)
+	"bytes_per_socket_s":  scopedFigure(func(w scopedWindow) (float64, bool) { return w.BytesPerSocketSec, w.Changes > 0 }),
+	"frames_per_socket_s": scopedFigure(func(w scopedWindow) (float64, bool) { return w.FramesPerSocketSec, w.Changes > 0 }),
+	"cpu_us_per_change":   scopedFigure(func(w scopedWindow) (float64, bool) { return w.CPUPerChange, w.CPUPerChange > 0 }),
+	"join_notify_p99":     scopedFigure(func(w scopedWindow) (float64, bool) { return w.JoinNotify.P99, w.JoinNotify.Count > 0 }),
+	"join_ack_p99": scopedFigure(func(w scopedWindow) (float64, bool) {
+		a, ok := w.Acks["join"]
+		return a.Latency.P99, ok && a.Latency.Count > 0
+	}),
+	"count_rate_max": scopedFigure(func(w scopedWindow) (float64, bool) {
+		if w.Count == nil || w.Count.Frames == 0 {
+			return 0, false
+		}
+		return w.Count.MaxRatePerMember, true
+	}),
+}
+
+// scopedWindow is a scoped run's window, as the runner reads it.
+type scopedWindow struct {
+	Seconds       float64 `json:"seconds"`
+	Changes       uint64  `json:"changes"`
+	ChangesPerSec float64 `json:"changes_per_s"`
+	Traffic       struct {
+		ByKind map[string]kindTraffic `json:"by_kind"`
+	} `json:"traffic"`
+	BytesPerSocketSec  float64 `json:"bytes_per_socket_s"`
+	FramesPerSocketSec float64 `json:"frames_per_socket_s"`
+	ServerCores        float64 `json:"server_cores"`
+	CPUSource          string  `json:"cpu_source"`
+	CPUPerChange       float64 `json:"server_cpu_us_per_change"`
+	NetCPUPerChange    float64 `json:"server_cpu_us_per_change_net"`
+	JoinNotify         latency `json:"join_notify"`
+	LeaveNotify        latency `json:"leave_notify"`
+	JoinCoverage       float64 `json:"join_coverage"`
+	Acks               map[string]struct {
+		OK      uint64  `json:"ok"`
+		Failed  uint64  `json:"failed"`
+		Latency latency `json:"latency"`
+	} `json:"acks"`
+	Count *struct {
+		Frames             uint64  `json:"frames"`
+		FramesPerMemberSec float64 `json:"frames_per_member_s"`
+		MaxRatePerMember   float64 `json:"max_rate_per_member_per_s"`
+		MinGapMS           float64 `json:"min_gap_ms"`
+	} `json:"count"`
+	SelfCores   float64 `json:"self_cores"`
+	OthersCores float64 `json:"others_cores"`
+}
+
+func scopedFigure(pick func(scopedWindow) (float64, bool)) figure {
+	return func(r *loadReport) (float64, bool) {
+		if r.Scoped == nil || r.Scoped.Window == nil {
+			return 0, false
+		}
+		return pick(*r.Scoped.Window)
+	}
 }
 
 func windowLatency(pick func(latency) float64, tab bool) figure {

@@ -16,6 +16,14 @@ type scenario struct {
 	Load []string
 	// Estimate bounds the budget check: a run is skipped when less remains.
 	Estimate time.Duration
+	// Group is the plan the scenario belongs to: planCore (presenced beside
+	// the peer) or planScoped (rooms and watchlists, the scoped-presence issue).
+	Group string
+	// ServerFlags are presenced's own extra flags (the peer gets none).
+	ServerFlags []string
+	// Users is the seed the scenario needs: 0 the default template (seedUsers
+	// users and seedProbes probes), else a template of that many users.
+	Users int
 }
 
 const (
@@ -84,11 +92,122 @@ func scenarios(quick bool) []scenario {
 		},
 		pongs(1000, false),
 	)
+	for i := range out {
+		out[i].Group = planCore
+	}
+	return append(out, scopedScenarios(quick)...)
+}
+
+// Plans: which scenarios a run of the bench holds (-plan).
+const (
+	planCore   = "core"   // presenced beside the peer: the original plan
+	planScoped = "scoped" // rooms, watchlists and the global list under the same churn
+	planAll    = "all"
+)
+
+// scopedN is the largest N of the scoped scenarios, and the size of their
+// seed (N sockets of N users).
+const scopedN = 10000
+
+// roomsServerFlags are presenced's flags for the rooms and watch scenarios:
+// the contract's defaults, said explicitly, and no global list (rooms and
+// watchlists only: the global list is the baseline's).
+var roomsServerFlags = []string{"-room-list-max", "1000", "-max-rooms-per-socket", "100", "-global-presence", "off"}
+
+// scopedScenarios is the scoped-presence plan: rooms of 10 at N = 1,000,
+// 5,000 and 10,000 with 1 % of the sockets leaving and rejoining each
+// second, the global list under the same churn at the same N (the
+// baseline: sockets only bound, unbinding and rebinding), one room of
+// 10,000 in count mode, and a watchlist of 50 per socket. The peer does not
+// implement rooms; it runs the baseline where that is cheap (N ≤ 5,000).
+func scopedScenarios(quick bool) []scenario {
+	runs, window := 3, "8s"
+	if quick {
+		runs, window = 1, "4s"
+	}
+	// Every scoped run: a sweep every 30 s (the sweep is the same in every
+	// scenario and not what is measured), a leave's grace of 1 ms (a 500 ms
+	// hold between a leave and its rejoin then shows both), 2 s of idle
+	// server (CPU per change net of it), 2 s of warm-up with the churn.
+	load := func(mode string, n int, extra ...string) []string {
+		return append([]string{"-mode", mode, "-n", itoa(n), "-churn-pct", "1", "-churn-hold", "500ms", "-preopen",
+			"-idle", "2s", "-warmup", "2s", "-duration", window}, extra...)
+	}
+	rooms := func(n int) scenario {
+		return scenario{
+			Key: "rooms-" + kilo(n), Title: "rooms of 10: " + comma(n) + " sockets of " + comma(n) + " users, 1 % leave and rejoin their room each second (presenced only)",
+			Runs: runs, Kinds: []string{kindPresenced}, Ping: "30s", Grace: "1ms", Users: scopedN, ServerFlags: roomsServerFlags,
+			Load:     load("rooms", n, "-room-size", "10", "-room-mode", "list"),
+			Estimate: time.Duration(14+n/500) * time.Second,
+		}
+	}
+	global := func(n int) scenario {
+		kinds := []string{kindPresenced, kindPeer}
+		if n > 5000 {
+			kinds = kinds[:1] // the peer's connect storm of N full lists takes minutes here
+		}
+		return scenario{
+			Key: "global-" + kilo(n), Title: "the global list under the same churn: " + comma(n) + " sockets of " + comma(n) + " users, only bound, 1 % unbind (ng-action logout) and rebind (login) each second",
+			Runs: 1, Kinds: kinds, Ping: "30s", Grace: "1ms", Users: scopedN,
+			Load:     load("global", n, "-churn-by", "logout", "-settle-timeout", "120s", "-connect-timeout", "180s"),
+			Estimate: time.Duration(16+n*n/2_000_000) * time.Second,
+		}
+	}
+	out := []scenario{rooms(1000), rooms(5000), rooms(10000), global(1000), global(5000), global(10000)}
+	if quick { // a smoke run: the ends of the range, no baseline beyond 1,000
+		out = []scenario{rooms(1000), rooms(10000), global(1000)}
+	}
+	out = append(out,
+		scenario{
+			Key: "rooms-count-10k", Title: "one room of 10,000 in count mode: 10,000 sockets of 10,000 users, 1 % leave and rejoin each second (presenced only)",
+			Runs: 1, Kinds: []string{kindPresenced}, Ping: "30s", Grace: "1ms", Users: scopedN, ServerFlags: roomsServerFlags,
+			Load:     load("rooms", 10000, "-room-size", "0", "-room-mode", "count", "-settle-timeout", "60s"),
+			Estimate: 35 * time.Second,
+		},
+		scenario{
+			Key: "watch-10k", Title: "watchlists: 10,000 sockets of 10,000 users, each watching 50 others, 1 % of the sockets closing and reopening each second (presenced only)",
+			Runs: 1, Kinds: []string{kindPresenced}, Ping: "30s", Grace: "1ms", Users: scopedN, ServerFlags: roomsServerFlags,
+			Load:     load("watch", 10000, "-watch", "50"),
+			Estimate: 40 * time.Second,
+		},
+	)
+	for i := range out {
+		out[i].Group = planScoped
+	}
 	return out
 }
+
+// inPlan reports whether sc belongs to plan.
+func inPlan(sc scenario, plan string) bool { return plan == planAll || sc.Group == plan }
 
 // pingFor is the sweep period that offers about rate pongs/s from n sockets.
 func pingFor(n, rate int) string {
 	ms := max(1, n*1000/rate)
 	return itoa(ms) + "ms"
+}
+
+// defaultBudget is the time budget of a plan: each plan's scenarios with
+// their rounds fit it on this kind of machine, with the quiet-machine waits.
+func defaultBudget(plan string, quick bool) time.Duration {
+	core := map[bool]time.Duration{false: 9*time.Minute + 20*time.Second, true: 150 * time.Second}[quick]
+	scoped := map[bool]time.Duration{false: 9 * time.Minute, true: 3*time.Minute + 30*time.Second}[quick]
+	switch plan {
+	case planCore:
+		return core
+	case planScoped:
+		return scoped
+	}
+	return core + scoped
+}
+
+// planned is the scenarios this run holds: the plan's, less those -only
+// leaves out.
+func (b *bench) planned() []scenario {
+	var out []scenario
+	for _, sc := range scenarios(b.quick) {
+		if inPlan(sc, b.plan) && (b.only == nil || b.only[sc.Key]) {
+			out = append(out, sc)
+		}
+	}
+	return out
 }

@@ -42,6 +42,7 @@ func (b *bench) serverCommand(kind, dir string, sc scenario) []string {
 	if kind == kindPresenced {
 		// A load test is one client address with many users and sockets: no limits.
 		flags = append(flags, "-register-rate", "0", "-max-conns", "0", "-max-conns-per-ip", "0", "-max-conns-per-user", "0")
+		flags = append(flags, sc.ServerFlags...)
 		return append([]string{b.presenced, "-db", "sqlite://" + filepath.Join(dir, "presenced.db")}, flags...)
 	}
 	return append([]string{b.node, "--disable-warning=ExperimentalWarning", filepath.Join(b.peerDir, "server.js"),
@@ -83,7 +84,8 @@ func (b *bench) startServer(ctx context.Context, kind, dir string, sc scenario) 
 		select {
 		case err := <-s.done:
 			s.done <- err
-			return nil, fmt.Errorf("%s exited at start: %v (log %s)", kind, err, logPath)
+			log, _ := os.ReadFile(logPath)
+			return nil, fmt.Errorf("%s exited at start: %v: %s", kind, err, lastLines(string(log), 2))
 		case <-ctx.Done():
 			s.stop()
 			return nil, ctx.Err()

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -20,19 +22,23 @@ type sioConn struct {
 	user  *seedUser
 	probe bool // a tab-close probe: not an observer of other sockets' leaves
 
-	token   string
-	ws      *wsConn
-	pongPre []byte        // `["ng-action",{"action":"pong","socket_id":"…","token":"…","seq":`
-	ackID   int64         // the last ack id asked for (read loop only)
-	ready   chan error    // the CONNECT's outcome, once
-	engine  chan struct{} // closed when the Engine.IO open packet arrived
-	done    chan struct{} // closed when the read loop ends
-	closing atomic.Bool   // we are closing it: not an error
+	token       string
+	ws          *wsConn
+	pongPre     []byte        // `["ng-action",{"action":"pong","socket_id":"…","token":"…","seq":`
+	pongPreAnon []byte        // the same with "token":null, while the socket is unbound on purpose
+	ackSeq      atomic.Int64  // requests that asked for an ack (the kind is in the id's low bits)
+	ready       chan error    // the CONNECT's outcome, once
+	engine      chan struct{} // closed when the Engine.IO open packet arrived
+	done        chan struct{} // closed when the read loop ends
+	closing     atomic.Bool   // we are closing it: not an error
 
 	openedAt   time.Time
 	snapshotAt atomic.Int64 // unix ns of the first update (the full list)
 	settledAt  atomic.Int64 // unix ns of the first update with count ≥ expected
 	seenWatch  uint64       // the tab-close watch this socket last counted (read loop only)
+	fullNext   atomic.Bool  // the next update should carry the full list (after a bind)
+
+	scopedConn // rooms, watch and global modes
 }
 
 var (
@@ -44,6 +50,8 @@ var (
 	nameUpdate          = `"server-action:update_user_online"`
 	nameServerError     = `"server-action:error"`
 	nameLoggedOut       = `"server-action:logged_out"`
+	nameRoomUpdate      = `"presence:update"`
+	nameWatchUpdate     = `"presence:watch_update"`
 	socketIOWSQuery     = "?EIO=4&transport=websocket"
 	pongTailUnsolicited = []byte(`0}]`)
 )
@@ -58,6 +66,7 @@ func (c *sioConn) open(ctx context.Context) error {
 	c.closing.Store(false)
 	c.snapshotAt.Store(0)
 	c.settledAt.Store(0)
+	c.fullNext.Store(true)
 	c.openedAt = time.Now()
 	w, err := dialWS(ctx, c.r.dialerFor(c.idx), c.r.cfg.host, c.r.cfg.Path+socketIOWSQuery)
 	if err != nil {
@@ -133,34 +142,43 @@ func (c *sioConn) readLoop() {
 			return
 		}
 		if op != opText {
+			c.r.traffic.add(fkOther, len(msg))
 			continue
 		}
 		typ, data, err := ws.DecodeEngineText(msg)
 		if err != nil {
 			c.r.st.protoErrors.Add(1)
+			c.r.traffic.add(fkOther, len(msg))
 			continue
 		}
+		kind := fkEngine
 		switch typ {
 		case ws.EngineOpen:
 			if !isDone(c.engine) {
 				close(c.engine)
 			}
 		case ws.EnginePing:
+			kind = fkEnginePing
 			c.r.st.enginePings.Add(1)
 			if err := c.ws.writeText(framePongEngine); err != nil {
 				c.writeFailed()
 			}
 		case ws.EngineMessage:
-			c.onSocketPacket(data, scratch[:0], tail[:0])
+			kind = c.onSocketPacket(data, scratch[:0], tail[:0])
 		}
+		c.r.traffic.add(kind, len(msg))
 	}
 }
 
-func (c *sioConn) onSocketPacket(data []byte, elems []json.RawMessage, tail []byte) {
+// onSocketPacket handles one Socket.IO packet and returns its kind.
+func (c *sioConn) onSocketPacket(data []byte, elems []json.RawMessage, tail []byte) frameKind {
+	if arg, ok := largeUpdate(data); ok {
+		return frameKindOfEvent([]byte(nameUpdate), c.onUpdate(arg))
+	}
 	p, err := ws.DecodeSocketPacket(data, elems)
 	if err != nil {
 		c.r.st.protoErrors.Add(1)
-		return
+		return fkOther
 	}
 	switch p.Type {
 	case ws.SocketConnect:
@@ -168,6 +186,7 @@ func (c *sioConn) onSocketPacket(data []byte, elems []json.RawMessage, tail []by
 		pre := append([]byte(nil), `["ng-action",{"action":"pong","socket_id":`...)
 		pre = ws.AppendJSONString(pre, sid)
 		pre = append(pre, `,"token":`...)
+		c.pongPreAnon = append(append(slices.Clip(pre), "null"...), `,"seq":`...)
 		pre = ws.AppendJSONString(pre, c.token)
 		c.pongPre = append(pre, `,"seq":`...)
 		c.signal(nil)
@@ -175,35 +194,82 @@ func (c *sioConn) onSocketPacket(data []byte, elems []json.RawMessage, tail []by
 		c.r.st.refused.Add(1)
 		c.signal(errRefused)
 	case ws.SocketAck:
-		if len(p.Elems) > 0 {
-			if string(topField(p.Elems[0], "ok")) == "true" {
-				c.r.st.answersOK.Add(1)
-			} else if code, _ := stringField(p.Elems[0], "code"); code == "rate_limited" {
-				c.r.st.answersLimited.Add(1)
-			} else {
-				c.r.st.answersRefused.Add(1)
-			}
+		k := ackKindOf(p.ID)
+		switch {
+		case k == akPong:
+			c.onPongAck(p.Elems)
+		case k < numAckKinds:
+			c.onAck(k, p.ID, p.Elems)
+		default:
+			return fkOther
 		}
+		return frameKindOfAck(k)
 	case ws.SocketDisconnect:
 		if !c.closing.Load() {
 			c.r.st.closed.Add(1)
 		}
 	case ws.SocketEvent:
 		if len(p.Elems) < 2 {
-			return
+			return fkOther
 		}
 		arg := p.Elems[1]
+		full := false
 		switch string(p.Elems[0]) {
 		case nameServerPing:
 			c.onPing(arg, tail)
 		case nameUpdate:
-			c.onUpdate(arg)
+			full = c.onUpdate(arg)
+		case nameRoomUpdate:
+			c.onRoomUpdate(arg)
+		case nameWatchUpdate:
+			c.onWatchUpdate(arg)
 		case nameServerError:
 			code, _ := stringField(arg, "code")
 			c.r.st.serverError(code)
+			if msg, ok := stringField(arg, "message"); ok {
+				c.lastError.Store(&msg)
+			}
 		case nameLoggedOut:
 			c.r.st.loggedOut.Add(1)
 		}
+		return frameKindOfEvent(p.Elems[0], full)
+	}
+	return frameKindOfSocket(p.Type)
+}
+
+// largeFrame is the size from which an update_user_online is read without
+// the decoder's validation: the global list's full lists (a megabyte at
+// 10,000 users, one per bind) would otherwise cost the load generator more
+// than the server's sending them. Smaller ones, the diffs, are validated.
+const largeFrame = 64 << 10
+
+var (
+	prefixUpdate = []byte(`2["server-action:update_user_online",`)
+	keyUsers     = []byte(`"users":`) // only a key can match: inside a string the quotes are escaped
+)
+
+// largeUpdate returns the payload of a large update_user_online (the
+// Socket.IO packet data without its event name; the walk of its top level
+// ignores what follows the object).
+func largeUpdate(data []byte) ([]byte, bool) {
+	if len(data) < largeFrame || !bytes.HasPrefix(data, prefixUpdate) {
+		return nil, false
+	}
+	return data[len(prefixUpdate):], true
+}
+
+// onPongAck counts the server's answer to a pong that asked for an ack
+// (-ack-pongs).
+func (c *sioConn) onPongAck(elems []json.RawMessage) {
+	if len(elems) == 0 {
+		return
+	}
+	if string(topField(elems[0], "ok")) == "true" {
+		c.r.st.answersOK.Add(1)
+	} else if code, _ := stringField(elems[0], "code"); code == "rate_limited" {
+		c.r.st.answersLimited.Add(1)
+	} else {
+		c.r.st.answersRefused.Add(1)
 	}
 }
 
@@ -220,37 +286,50 @@ func (c *sioConn) onPing(arg []byte, tail []byte) {
 		seq = []byte("null")
 	}
 	tail = append(append(tail, seq...), '}', ']')
-	if c.pongPre == nil {
+	pre := c.pongPre
+	if c.unbound.Load() {
+		pre = c.pongPreAnon // a token in the pong would bind the socket again
+	}
+	if pre == nil {
 		return
 	}
 	head := frameEvent
 	if c.r.cfg.AckPongs {
 		var hb [24]byte
-		c.ackID++
-		head = strconv.AppendInt(append(hb[:0], frameEvent...), c.ackID, 10)
+		head = strconv.AppendInt(append(hb[:0], frameEvent...), ackID(c.ackSeq.Add(1), akPong), 10)
 	}
-	if err := c.ws.writeText3(head, c.pongPre, tail); err != nil {
+	if err := c.ws.writeText3(head, pre, tail); err != nil {
 		c.writeFailed()
 		return
 	}
 	c.r.st.pongs.Add(1)
 }
 
-func (c *sioConn) onUpdate(arg []byte) {
+// onUpdate handles server-action:update_user_online and reports whether it
+// carried the full list (only the first update after a bind is looked at).
+func (c *sioConn) onUpdate(arg []byte) (full bool) {
 	now := time.Now().UnixNano()
 	c.r.st.updates.Add(1)
-	if c.snapshotAt.Load() == 0 && topField(arg, "users") != nil {
-		c.snapshotAt.Store(now)
+	if c.fullNext.Load() && bytes.Contains(arg, keyUsers) {
+		full = true
+		c.fullNext.Store(false)
+		if c.snapshotAt.Load() == 0 {
+			c.snapshotAt.Store(now)
+		}
 	}
 	if count, ok := intField(arg, "count"); ok && count >= int64(c.r.expectCount) && c.settledAt.Load() == 0 {
 		c.settledAt.Store(now)
 	}
+	if c.r.scope != nil {
+		c.onGlobalUpdate(arg, now)
+		return full
+	}
 	if c.probe {
-		return
+		return full
 	}
 	w := c.r.watch.Load()
 	if w == nil || w.seq == c.seenWatch {
-		return
+		return full
 	}
 	eachInt(arg, "left", func(id int64) {
 		if id == w.userID && c.seenWatch != w.seq {
@@ -260,6 +339,7 @@ func (c *sioConn) onUpdate(arg []byte) {
 			}
 		}
 	})
+	return full
 }
 
 // writeFailed counts a failed write, unless we are closing the socket.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -17,6 +18,20 @@ const (
 	modeSockets = "sockets" // connect N sockets, measure (default)
 	modeSeed    = "seed"    // register users, write their tokens to a file
 	modeHTTP    = "http"    // logins/s and authenticated GETs/s
+	modeRooms   = "rooms"   // N sockets of N users in rooms, leaving and rejoining
+	modeWatch   = "watch"   // N sockets of N users, each watching -watch others, closing and reopening
+	modeGlobal  = "global"  // N sockets of N users, only bound, unbinding and rebinding: the global list
+)
+
+// scoped reports whether mode is one of the scoped-presence modes (rooms,
+// watch and their baseline, global): N sockets of N distinct users, churn
+// as leave + rejoin, traffic and CPU per change.
+func scoped(mode string) bool { return mode == modeRooms || mode == modeWatch || mode == modeGlobal }
+
+// Churn of the global mode: how a bound socket leaves the list and returns.
+const (
+	churnByLogout = "logout" // ng-action logout, then ng-action login with the same token
+	churnByClose  = "close"  // close the socket, then open and bind a new one
 )
 
 // config is every flag. Zero values are documented defaults; validate fills
@@ -46,7 +61,17 @@ type config struct {
 
 	Hammer   float64 // unsolicited pongs per socket per second
 	AckPongs bool    // answers ask for an ack: refused answers are counted
-	Churn    float64 // connections closed and reopened per second
+	Churn    float64 // connections closed and reopened per second (scoped modes: leaves + rejoins per second)
+
+	// scoped modes (rooms, watch, global)
+	ChurnPct   float64       // churn as a percentage of -n per second (overrides Churn)
+	ChurnHold  time.Duration // time between a leave and its rejoin
+	ChurnBy    string        // global: logout or close
+	RoomSize   int           // sockets per room; 0: one room of all
+	RoomMode   string        // list or count
+	RoomPrefix string        // room names: PREFIX-00000 …
+	Watch      int           // watch mode: users each socket watches
+	Idle       time.Duration // before the churn: the server's idle CPU is measured this long
 
 	Src      string // first source address
 	PerSrc   int    // connections per source address
@@ -66,7 +91,9 @@ type config struct {
 func newFlagSet(c *config, out io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("presenced-load", flag.ContinueOnError)
 	fs.SetOutput(out)
-	fs.StringVar(&c.Mode, "mode", modeSockets, "sockets: connect and measure; seed: register users and write -tokens; http: logins/s and GETs/s")
+	fs.StringVar(&c.Mode, "mode", modeSockets, "sockets: connect and measure; seed: register users and write -tokens; http: logins/s and GETs/s;\n"+
+		"rooms: N sockets of N users in rooms, leaving and rejoining; watch: each socket watches -watch others, sockets close and reopen;\n"+
+		"global: the baseline, sockets only bound, unbinding and rebinding (the global list under the same churn)")
 	fs.StringVar(&c.URL, "url", "http://127.0.0.1:8888", "server base URL (loopback only)")
 	fs.IntVar(&c.PID, "pid", 0, "server process id: its CPU and RSS are read from /proc")
 	fs.StringVar(&c.Tokens, "tokens", "", "seed file: written by -mode seed, read by -mode sockets")
@@ -87,7 +114,15 @@ func newFlagSet(c *config, out io.Writer) *flag.FlagSet {
 	fs.IntVar(&c.ExpectCount, "expect-count", 0, "a socket is settled when an update says at least this many users are online (default: the users in use)")
 	fs.Float64Var(&c.Hammer, "hammer", 0, "unsolicited pongs per socket per second, besides answering every ping")
 	fs.BoolVar(&c.AckPongs, "ack-pongs", false, "answer pings with an ack id, to count answers the server refused (rate limit)")
-	fs.Float64Var(&c.Churn, "churn", 0, "connections closed and reopened per second during the window")
+	fs.Float64Var(&c.Churn, "churn", 0, "connections closed and reopened per second during the window (rooms, watch, global: leaves + rejoins per second)")
+	fs.Float64Var(&c.ChurnPct, "churn-pct", 0, "rooms, watch, global: churn as a percentage of -n per second (1: 1 % of the sockets leave and rejoin each second)")
+	fs.DurationVar(&c.ChurnHold, "churn-hold", 500*time.Millisecond, "rooms, watch, global: time between a leave and its rejoin (run the server with a shorter -offline-grace)")
+	fs.StringVar(&c.ChurnBy, "churn-by", churnByLogout, "global: how a socket leaves and returns: logout (ng-action logout, then login) or close (close, then a new socket)")
+	fs.IntVar(&c.RoomSize, "room-size", 10, "rooms: sockets per room (0: one room of all -n)")
+	fs.StringVar(&c.RoomMode, "room-mode", "list", "rooms: the mode presence:join asks for, list or count")
+	fs.StringVar(&c.RoomPrefix, "room-prefix", "public:bench", "rooms: room names are PREFIX-00000, PREFIX-00001 … (public:… rooms need no room token)")
+	fs.IntVar(&c.Watch, "watch", 50, "watch: users each socket watches (socket i watches the users of sockets i+1 … i+K)")
+	fs.DurationVar(&c.Idle, "idle", 0, "rooms, watch, global: before the churn starts, measure the server's idle CPU this long (CPU per change net of it)")
 	fs.StringVar(&c.Src, "src", "127.0.0.2", "first source address; more follow (127.0.0.3 …) every -per-src connections")
 	fs.IntVar(&c.PerSrc, "per-src", 20000, "connections per source address")
 	fs.StringVar(&c.Prefix, "prefix", "bench", "seed and http modes: username prefix")
@@ -103,7 +138,11 @@ func newFlagSet(c *config, out io.Writer) *flag.FlagSet {
 			"A lean Engine.IO v4 / Socket.IO v5 load generator for presenced and its peer.\n"+
 			"  presenced-load -mode seed -url URL -users 200 -probes 20 -tokens seed.json\n"+
 			"  presenced-load -url URL -tokens seed.json -n 10000 -pid SERVERPID -json\n"+
-			"  presenced-load -mode http -url URL -pid SERVERPID\n\nFlags:\n")
+			"  presenced-load -mode http -url URL -pid SERVERPID\n"+
+			"  presenced-load -mode rooms -url URL -tokens seed.json -n 1000 -room-size 10 -churn-pct 1 -pid SERVERPID\n"+
+			"  presenced-load -mode rooms -url URL -tokens seed.json -n 10000 -room-size 0 -room-mode count -churn-pct 1\n"+
+			"  presenced-load -mode watch -url URL -tokens seed.json -n 1000 -watch 50 -churn-pct 1\n"+
+			"  presenced-load -mode global -url URL -tokens seed.json -n 1000 -churn-pct 1   (the baseline)\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	return fs
@@ -129,9 +168,9 @@ func usagef(format string, a ...any) error {
 
 func (c *config) validate() error {
 	switch c.Mode {
-	case modeSockets, modeSeed, modeHTTP:
+	case modeSockets, modeSeed, modeHTTP, modeRooms, modeWatch, modeGlobal:
 	default:
-		return usagef("-mode %q: want sockets, seed or http", c.Mode)
+		return usagef("-mode %q: want sockets, seed, http, rooms, watch or global", c.Mode)
 	}
 	u, err := url.Parse(c.URL)
 	if err != nil || u.Scheme != "http" || u.Host == "" {
@@ -154,7 +193,7 @@ func (c *config) validate() error {
 		}
 	}
 	switch {
-	case c.N < 1 && c.Mode == modeSockets:
+	case c.N < 1 && (c.Mode == modeSockets || scoped(c.Mode)):
 		return usagef("-n must be at least 1")
 	case c.N > 19_990:
 		return usagef("-n %d: one process holds at most ~19,990 sockets here (20,000 open files)", c.N)
@@ -170,8 +209,13 @@ func (c *config) validate() error {
 		return usagef("-churn and -hammer do not mix")
 	case c.Churn > 0 && c.Probes > 0:
 		return usagef("-churn and -probes do not mix: churned sockets would miss the probes' leaves")
-	case (c.Mode == modeSockets || c.Mode == modeSeed) && c.Tokens == "":
+	case (c.Mode == modeSockets || c.Mode == modeSeed || scoped(c.Mode)) && c.Tokens == "":
 		return usagef("-tokens is required in %s mode", c.Mode)
+	}
+	if scoped(c.Mode) {
+		if err := c.validateScoped(); err != nil {
+			return err
+		}
 	}
 	if c.Mode == modeSeed && c.Users == 0 {
 		c.Users = 200
@@ -180,13 +224,60 @@ func (c *config) validate() error {
 		return usagef("-n + -probes = %d: one process holds at most ~19,990 sockets", c.N+c.Probes)
 	}
 	if c.MaxTime == 0 {
-		c.MaxTime = c.ConnectTimeout + c.SettleTimeout + c.Warmup + c.Duration + c.Syscalls + time.Minute
+		c.MaxTime = c.ConnectTimeout + c.SettleTimeout + c.Idle + c.Warmup + c.Duration + c.Syscalls + time.Minute
 		if c.Mode == modeHTTP {
 			c.MaxTime = 2*c.Duration + 2*time.Minute
 		}
 	}
 	return nil
 }
+
+// validateScoped checks the flags of the rooms, watch and global modes and
+// turns -churn-pct into -churn.
+func (c *config) validateScoped() error {
+	switch {
+	case c.Probes > 0 || c.Hammer > 0 || c.Login || c.Syscalls > 0:
+		return usagef("-probes, -hammer, -login and -syscalls are for -mode sockets, not %s", c.Mode)
+	case c.Users != 0 && c.Users != c.N:
+		return usagef("-users %d: %s mode runs N sockets of N users (leave -users out)", c.Users, c.Mode)
+	case c.ChurnPct < 0 || c.ChurnPct > 100:
+		return usagef("-churn-pct %v: want 0–100", c.ChurnPct)
+	case c.ChurnHold <= 0 || c.ChurnHold > time.Minute:
+		return usagef("-churn-hold %v: want more than 0 and at most 1m", c.ChurnHold)
+	case c.Idle < 0:
+		return usagef("durations must not be negative")
+	}
+	if c.ChurnPct > 0 {
+		c.Churn = c.ChurnPct * float64(c.N) / 100
+	}
+	switch c.Mode {
+	case modeRooms:
+		if c.RoomSize < 0 || c.RoomSize > c.N {
+			return usagef("-room-size %d: want 0 (one room) to -n (%d)", c.RoomSize, c.N)
+		}
+		if c.RoomMode != "list" && c.RoomMode != "count" {
+			return usagef("-room-mode %q: want list or count", c.RoomMode)
+		}
+		if !roomNameRE.MatchString(roomName(c.RoomPrefix, c.N)) {
+			return usagef("-room-prefix %q: room names must match %s", c.RoomPrefix, roomNameRE)
+		}
+	case modeWatch:
+		if c.Watch < 1 || c.Watch >= c.N || c.Watch > 1000 {
+			return usagef("-watch %d: want 1 to min(-n − 1, 1000)", c.Watch)
+		}
+	case modeGlobal:
+		if c.ChurnBy != churnByLogout && c.ChurnBy != churnByClose {
+			return usagef("-churn-by %q: want logout or close", c.ChurnBy)
+		}
+	}
+	return nil
+}
+
+// roomNameRE is the contract's room name rule.
+var roomNameRE = regexp.MustCompile(`^[A-Za-z0-9_.:@-]{1,128}$`)
+
+// roomName is the name of room k.
+func roomName(prefix string, k int) string { return fmt.Sprintf("%s-%05d", prefix, k) }
 
 // loopbackOnly refuses any target or source outside 127.0.0.0/8 and ::1: a
 // load test on a shared machine never leaves it.

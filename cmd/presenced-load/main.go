@@ -11,7 +11,16 @@
 //     time tab-close → everyone notified, and reports connect rate, pings and
 //     pongs per second, fan-out latency (receive time − the ping's ts), errors,
 //     and with -pid the server's CPU per pong and RSS per connection;
-//   - -mode http measures logins per second and authenticated GETs per second.
+//   - -mode http measures logins per second and authenticated GETs per second;
+//   - -mode rooms, watch and global (the scoped-presence issue) run N
+//     sockets of N users: in rooms (presence:join, list or count mode), each
+//     watching others (presence:watch), or only bound (the global list as
+//     the baseline), with a churn of leaves and rejoins, and report bytes
+//     and frames received per socket per second by kind, the server's CPU
+//     per change, join → other members notified latency, ack latencies and,
+//     in count mode, frames per member per second. A refused ack, a server
+//     error or a protocol error fails the run (exit 1, with the reasons); a
+//     server that does not know the events exits 3.
 //
 // It only targets loopback, and every phase is bounded in time and count.
 package main
@@ -76,14 +85,21 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if s, err = readSeed(cfg.Tokens); err == nil {
 			var r *runner
 			if r, err = newRunner(cfg, s, stderr); err == nil {
-				rep, err = r.run(ctx)
+				if scoped(cfg.Mode) {
+					rep, err = r.runScoped(ctx)
+				} else {
+					rep, err = r.run(ctx)
+				}
 			}
 		}
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "presenced-load: %v\n", err)
-		if errors.Is(err, errUsage) {
+		switch {
+		case errors.Is(err, errUsage):
 			return 2
+		case errors.Is(err, errUnsupported):
+			return exitUnsupported
 		}
 		return 1
 	}
@@ -98,5 +114,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "presenced-load: stopped early: %v\n", context.Cause(ctx))
 		return 1
 	}
+	if len(rep.Failures) > 0 {
+		for _, f := range rep.Failures {
+			fmt.Fprintf(stderr, "presenced-load: failed: %s\n", f)
+		}
+		return 1
+	}
 	return 0
 }
+
+// exitUnsupported is the exit status when the server does not implement
+// the mode's events (rooms and watchlists): 1 is a failed run, 2 a usage
+// error.
+const exitUnsupported = 3

@@ -138,3 +138,41 @@ func eachInt(obj []byte, key string, fn func(int64)) bool {
 	}
 	return true
 }
+
+// eachElem calls fn for each element of the array field key (the raw JSON
+// of each value: the `joined` users of an update, the `users` of a
+// presence:watch_update); it reports whether the field was an array.
+func eachElem(obj []byte, key string, fn func(elem []byte)) bool {
+	v := topField(obj, key)
+	if len(v) < 2 || v[0] != '[' {
+		return false
+	}
+	i := skipWS(v, 1)
+	if i < len(v) && v[i] == ']' {
+		return true
+	}
+	for i < len(v) {
+		end := skipValue(v, i)
+		if end == i {
+			return true // not a value: malformed (the decoder checked it), stop
+		}
+		fn(v[i:end])
+		i = skipWS(v, end)
+		if i >= len(v) || v[i] != ',' {
+			return true
+		}
+		i = skipWS(v, i+1)
+	}
+	return true
+}
+
+// boolField reads a boolean field at the top level of obj.
+func boolField(obj []byte, key string) (val, ok bool) {
+	switch string(topField(obj, key)) {
+	case "true":
+		return true, true
+	case "false":
+		return false, true
+	}
+	return false, false
+}

@@ -60,3 +60,39 @@ func BenchmarkPingFields(b *testing.B) {
 		}
 	}
 }
+
+func TestEachElem(t *testing.T) {
+	tests := []struct {
+		obj    string
+		key    string
+		want   []string
+		wantOK bool
+	}{
+		{`{"joined":[{"id":1,"u":"a,b]"},{"id":22}],"left":[3]}`, "joined", []string{`{"id":1,"u":"a,b]"}`, `{"id":22}`}, true},
+		{`{"users":[ {"id":5,"online":false} , {"id":6,"online":true} ]}`, "users", []string{`{"id":5,"online":false}`, `{"id":6,"online":true}`}, true},
+		{`{"joined":[]}`, "joined", nil, true},
+		{`{"joined":[ ]}`, "joined", nil, true},
+		{`{"left":[1,2]}`, "left", []string{"1", "2"}, true},
+		{`{"joined":{"id":1}}`, "joined", nil, false},
+		{`{"x":1}`, "joined", nil, false},
+	}
+	for _, tt := range tests {
+		var got []string
+		ok := eachElem([]byte(tt.obj), tt.key, func(e []byte) { got = append(got, string(e)) })
+		if ok != tt.wantOK || !slices.Equal(got, tt.want) {
+			t.Errorf("eachElem(%s, %s) = %q, %v", tt.obj, tt.key, got, ok)
+		}
+	}
+}
+
+func TestBoolField(t *testing.T) {
+	obj := []byte(`{"ok":true,"online":false,"n":1,"s":"true"}`)
+	for _, tt := range []struct {
+		key     string
+		val, ok bool
+	}{{"ok", true, true}, {"online", false, true}, {"n", false, false}, {"s", false, false}, {"absent", false, false}} {
+		if v, ok := boolField(obj, tt.key); v != tt.val || ok != tt.ok {
+			t.Errorf("boolField(%s) = %v, %v", tt.key, v, ok)
+		}
+	}
+}

@@ -50,3 +50,45 @@ func TestSampleSelf(t *testing.T) {
 		t.Fatalf("othersCores = %v", o)
 	}
 }
+
+func TestParseSchedstat(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    time.Duration
+		wantErr bool
+	}{
+		{"98166 71596 2\n", 98166 * time.Nanosecond, false},
+		{"12345678901 0 40", 12345678901 * time.Nanosecond, false},
+		{"1 2", 0, true},
+		{"x 2 3", 0, true},
+		{"", 0, true},
+	}
+	for _, tt := range tests {
+		got, err := parseSchedstat([]byte(tt.in))
+		if (err != nil) != tt.wantErr || got != tt.want {
+			t.Errorf("parseSchedstat(%q) = %v, %v", tt.in, got, err)
+		}
+	}
+}
+
+func TestServerCPUBetween(t *testing.T) {
+	tests := []struct {
+		name     string
+		a, b     cpuSample
+		want     time.Duration
+		wantFrom string
+	}{
+		{"schedstat", cpuSample{server: 10 * time.Millisecond, run: 11_000_000, hasRun: true},
+			cpuSample{server: 30 * time.Millisecond, run: 28_500_000, hasRun: true}, 17500 * time.Microsecond, "schedstat"},
+		{"one sample without schedstat", cpuSample{server: 10 * time.Millisecond},
+			cpuSample{server: 30 * time.Millisecond, run: 28_500_000, hasRun: true}, 20 * time.Millisecond, "stat"},
+	}
+	for _, tt := range tests {
+		if got, from := serverCPUBetween(tt.a, tt.b); got != tt.want || from != tt.wantFrom {
+			t.Errorf("%s: %v from %s", tt.name, got, from)
+		}
+	}
+	if d, ok := procRunTime(os.Getpid()); ok && d <= 0 {
+		t.Errorf("procRunTime(self) = %v", d)
+	}
+}

@@ -27,6 +27,7 @@ type report struct {
 	Window   *windowReport  `json:"window,omitempty"`
 	Syscalls *syscallReport `json:"syscalls,omitempty"`
 	HTTP     *httpReport    `json:"http,omitempty"`
+	Scoped   *scopedReport  `json:"scoped,omitempty"`
 	Samples  []sample       `json:"samples,omitempty"`
 
 	ServerRSSBaseKB      int64   `json:"server_rss_base_kb,omitempty"`      // before connecting
@@ -36,6 +37,7 @@ type report struct {
 
 	Errors     map[string]uint64 `json:"errors"`
 	ErrorTotal uint64            `json:"error_total"`
+	Failures   []string          `json:"failures,omitempty"` // why the run failed (scoped modes); the exit status is then 1
 }
 
 type connectReport struct {
@@ -113,6 +115,12 @@ func (r *report) writeText(w io.Writer) {
 			r.Connect.Connected, r.Connect.Seconds, formatRate(r.Connect.PerSecond), r.Connect.Latency.P50, r.Connect.Latency.P99, r.Connect.ServerCPU)
 		p("  settled      %v after %.2fs (server CPU %.2fs)", r.Settled, r.SettleSeconds, r.Connect.ServerCPUSettled)
 	}
+	if r.Scoped != nil {
+		p("  sockets      %d of %d users, %d in flight", r.N, r.Users, r.Inflight)
+		p("  connect      %d in %.2fs = %s/s; latency p50 %.1fms p99 %.1fms; server CPU %.2fs",
+			r.Connect.Connected, r.Connect.Seconds, formatRate(r.Connect.PerSecond), r.Connect.Latency.P50, r.Connect.Latency.P99, r.Connect.ServerCPU)
+		r.Scoped.writeText(p)
+	}
 	if w := r.Window; w != nil {
 		p("  window       %.1fs: pings/s %s, pongs/s %s (server counted %s), hammer/s %s, updates/s %s",
 			w.Seconds, formatRate(w.PingsPerSec), formatRate(w.PongsPerSec), formatRate(w.ServerPongsPerSec), formatRate(w.HammerPerSec), formatRate(w.UpdatesPerSec))
@@ -154,4 +162,7 @@ func (r *report) writeText(w io.Writer) {
 		errs = []string{"none"}
 	}
 	p("  errors       %s", strings.Join(errs, " "))
+	for _, f := range r.Failures {
+		p("  FAILED       %s", f)
+	}
 }

@@ -31,12 +31,19 @@ type runner struct {
 	probes      []*sioConn // tab-close probes, one per probe user
 	phase       atomic.Value
 	log         io.Writer
+	traffic     traffic      // what the sockets received, by kind
+	scope       *scopedState // rooms, watch and global modes; nil in sockets mode
 }
 
 func newRunner(cfg *config, seed *seedFile, log io.Writer) (*runner, error) {
 	r := &runner{cfg: cfg, seed: seed, api: newAPIClient(cfg.URL, cfg.Inflight), log: log}
 	users := seed.Users
-	if cfg.Users > 0 {
+	if scoped(cfg.Mode) {
+		if len(users) < cfg.N {
+			return nil, usagef("%s mode runs N sockets of N users: -n %d, but the seed file has %d users (seed with -users %d)", cfg.Mode, cfg.N, len(users), cfg.N)
+		}
+		users = users[:cfg.N]
+	} else if cfg.Users > 0 {
 		if cfg.Users > len(users) {
 			return nil, usagef("-users %d: the seed file has %d", cfg.Users, len(users))
 		}
@@ -63,6 +70,9 @@ func newRunner(cfg *config, seed *seedFile, log io.Writer) (*runner, error) {
 	for j := range cfg.Probes {
 		u := &seed.Probes[j]
 		r.probes = append(r.probes, &sioConn{r: r, idx: cfg.N + j, user: u, token: u.Token, probe: true})
+	}
+	if scoped(cfg.Mode) {
+		r.scope = newScopedState(cfg, r.conns)
 	}
 	r.phase.Store("start")
 	return r, nil
@@ -508,7 +518,15 @@ func (r *runner) startProgress(ctx context.Context) func() {
 					r.phase.Load(), r.st.open.Load(), r.cfg.N+r.cfg.Probes,
 					formatRate(float64(cur.pings-prev.pings)/dt), formatRate(float64(cur.pongs-prev.pongs)/dt),
 					formatRate(float64(cur.updates-prev.updates)/dt), totalErrors(r.st.errorReport()))
-				if r.measuring.Load() {
+				if st := r.scope; st != nil {
+					in := 0
+					for _, c := range r.conns {
+						if c.inScope.Load() {
+							in++
+						}
+					}
+					line += fmt.Sprintf(" in_scope=%d changes=%d", in, st.changes.Load())
+				} else if r.measuring.Load() {
 					line += fmt.Sprintf(" fanout_p99=%.1fms", r.fanout.Summary().P99)
 				}
 				if tty {
