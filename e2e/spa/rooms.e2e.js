@@ -485,7 +485,7 @@ async function main() {
     [
       `A also joins ${LOBBY} from the suggestions: two rooms at once`,
       async () => {
-        const { a } = ctx;
+        const { a, b } = ctx;
         await a.page.click(`[data-testid="suggested-room"][data-room="${LOBBY}"]`);
         const lobby = await waitUntil(a.page, `A's ${LOBBY} joined`, roomProbe, LOBBY, (r) => {
           if (r.error) throw new Error(`A's join of ${LOBBY} was refused: ${r.error}`);
