@@ -139,6 +139,7 @@ func New(cfg Config) (*fiber.App, error) {
 	api.Get("/me/", s.requireToken, s.me)
 	api.Get("/users/online/", s.requireToken, s.onlineUsers)
 	api.Get("/users/presence/", s.requireToken, s.usersPresence)
+	api.Post("/users/presence/", s.requireToken, s.usersPresence)
 	api.Post("/rooms/token/", s.requireToken, s.roomToken)
 	api.Get("/rooms/:room/presence/", s.requireToken, s.roomPresence)
 	api.Get("/users/", s.requireToken, s.listUsers)
