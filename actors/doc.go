@@ -20,6 +20,9 @@
 //	│   ├── room-<name>-N    one per room with a socket of this node in it, or a member's
 //	│   │                    grace running (room.go over room_state.go)
 //	│   └── …                restarted on failure (10 in 10 s), state kept across restarts
+//	├── room-bus-N           with -redis only: rooms across nodes — memberships written,
+//	│                        room channels subscribed while local interest (room_bus.go,
+//	│                        room_scripts.go); restarted, state kept
 //	├── watch-N              the watch index: watched user → watching conns (watch.go over
 //	│                        watch_state.go); restarted, state kept
 //	└── conn-N (guardian)    one per socket (conn.go, conn_scoped.go over conn_state.go);
@@ -87,7 +90,13 @@
 //	room            rooms           RoomIdle                         empty after its grace: may be stopped
 //	rooms           conn            RoomClosed                       its room actor failed for good
 //	room            RoomCluster     Attach, LocalChanged, Detach     calls, not messages: see below
+//	RoomCluster     room bus        roomAttach, roomLocal,           (redisRooms) the calls above, with
+//	                                roomDetach                       Redis
+//	room bus        rooms           RemoteRoomRead,                  a room read whole (after an attach, an
+//	                                RemoteRoomChanged                outage), a change on the room's channel
+//	Redis bridge    room bus        roomBusAttached, roomBusResync   connected; resynchronised (write again)
 //	HTTP layer      rooms           GetRoomPresenceRequest           GET /api/rooms/<room>/presence/
+//	rooms           room bus        GetRoomPresenceRequest           (forwarded) a room no socket here is in
 //	presence        watch           PresenceChanged                  each published update
 //	conn            watch           Watch, Unwatch                   watch, unwatch; unbound, moved, closed
 //	watch           conn            WatchAnswered,                   the watch's ack (the users asked),
@@ -100,7 +109,9 @@
 //	                                busFlush, busSubscribed,         received, subscribed again)
 //	                                busMessage, placesFlush,
 //	                                placesRetry, roomFlushDue,
-//	                                roomWake
+//	                                roomWake, roomBusFlush,
+//	                                roomBusRetry, roomBusMessage,
+//	                                roomBusClosed
 //
 // Pongs stop at the conn actor: it records liveness, counts, and binds only for a token
 // different from the one that bound it. Nothing on that path touches the database or
@@ -140,13 +151,18 @@
 // Where the actors need the world beyond this node they call RoomCluster (room.go), a
 // seam whose methods return at once: Attach when a room actor starts (a first local
 // join, or a restart), LocalChanged when a user becomes, or stops being, a member
-// through this node, Detach when the actor stops. On one node it does nothing. The
-// Redis implementation is to keep each room's global membership and count with atomic
-// scripts, subscribe to the room's channel while attached, send the rooms supervisor
-// RemoteRoomRead once attached and RemoteRoomChanged for changes through other nodes
-// (room_state keeps those members apart, as presenceState does, so a user present
-// here and elsewhere is one entry), clear a dead node's memberships with its lease,
-// and append room_join and room_leave to the event stream.
+// through this node, Detach when the actor stops. On one node it does nothing. With
+// Redis the room bus keeps each room's membership in the cluster with atomic scripts
+// (one call for every change queued meanwhile), subscribes to the room's channel while
+// attached and to no other room's, sends the rooms supervisor RemoteRoomRead after each
+// Attach and RemoteRoomChanged for every change of the cluster's room (room_state keeps
+// the cluster's members apart from this node's, as presenceState does, so a user
+// present here and elsewhere is one entry), appends room_join and room_leave to the
+// event stream; a dead node's memberships go with its lease (the bridge's reaper). A
+// room whose cluster reads (Attach returned true) answers its joins only once the read
+// arrived (at most roomReadWait), so a joiner's list holds the members on every node.
+// After a lost subscription, an outage, or a resync of the bridge the bus writes the
+// node's memberships whole and reads its rooms again.
 //
 // Conn actors run on protoactor's synchronized dispatcher: a message to an idle conn
 // actor is handled in the goroutine that posts it (the transport's reader for pongs,
@@ -176,7 +192,8 @@
 // filtered by the conn against its watchlist.
 //
 // At shutdown the conns go first (their places, rooms and watches with them), then
-// places writes what is queued, then the Redis bridge takes the node out of Redis,
+// places writes what is queued, the room bus stops, then the Redis bridge takes the
+// node out of Redis (its users and room memberships),
 // then presence, the rooms supervisor (its room actors with it) and the watch index
 // stop.
 package actors

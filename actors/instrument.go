@@ -21,10 +21,11 @@ const (
 	KindRooms
 	KindRoom
 	KindWatch
+	KindRoomBus
 	numKinds
 )
 
-var kindNames = [numKinds]string{"presence", "user", "conn", "store_writer", "redis_bridge", "places", "rooms", "room", "watch"}
+var kindNames = [numKinds]string{"presence", "user", "conn", "store_writer", "redis_bridge", "places", "rooms", "room", "watch", "room_bus"}
 
 func (k Kind) String() string { return kindNames[k] }
 

@@ -340,9 +340,10 @@ type GetRoomPresenceResponse struct {
 	Users   []User
 }
 
-// RemoteRoomChanged is a member of the room joining or leaving through another node,
-// at the cluster's version (from the RoomCluster seam; its Redis implementation sends
-// it to the rooms supervisor, which forwards it to the room).
+// RemoteRoomChanged is a member of the room joining or leaving the cluster's room (through
+// any node, this one too), at the room's version in the cluster (from the RoomCluster
+// seam; its Redis implementation sends it to the rooms supervisor, which forwards it
+// to the room).
 type RemoteRoomChanged struct {
 	Room    string
 	User    User
@@ -350,12 +351,14 @@ type RemoteRoomChanged struct {
 	Version uint64
 }
 
-// RemoteRoomRead is the room's members on other nodes, read whole (after an attach or
-// a reconnect).
+// RemoteRoomRead is the cluster's members of the room, read whole (after an attach or
+// a reconnect). Unread: the cluster could not be read (Redis unavailable); the room
+// goes on with what it has, and a read follows once Redis answers.
 type RemoteRoomRead struct {
 	Room    string
 	Users   []User
 	Version uint64
+	Unread  bool
 }
 
 // ---- room actor → conn actor ----------------------------------------------------------------

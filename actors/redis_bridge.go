@@ -151,6 +151,9 @@ func (b *redisBridge) onConnect(ctx actor.Context) {
 	if b.sys.places != nil {
 		ctx.Send(b.sys.places, &placesAttached{client: cmd, prefix: b.cfg.Prefix, node: b.sys.node})
 	}
+	if b.sys.roomBus != nil {
+		ctx.Send(b.sys.roomBus, &roomBusAttached{client: cmd})
+	}
 	self, root := ctx.Self(), b.sys.root
 	subCtx, cancel := context.WithCancel(context.Background())
 	b.stopSub = cancel
@@ -318,6 +321,9 @@ func (b *redisBridge) resync(ctx actor.Context) {
 	ctx.Send(b.sys.presence, &RemotePresenceRead{Users: users, Version: version})
 	if b.sys.places != nil {
 		ctx.Send(b.sys.places, &placesResync{})
+	}
+	if b.sys.roomBus != nil {
+		ctx.Send(b.sys.roomBus, &roomBusResync{})
 	}
 	if b.cfg.OnResync != nil {
 		b.cfg.OnResync()

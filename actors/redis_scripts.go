@@ -14,6 +14,12 @@ import "github.com/redis/rueidis"
 //	<prefix>sockets:<uid>      HASH  node id → bound sockets of the user on that node
 //	<prefix>node:<id>:sockets  SET   users with bound sockets on that node
 //	<prefix>node:<id>:sockets-seq STRING the last sockets write of that node applied
+//	<prefix>node:<id>:rooms    SET   "<uid> <room>": the room memberships through that node
+//	<prefix>room:<name>:nodes  HASH  user id → number of nodes through which the user is in the room
+//	<prefix>room:<name>:users  HASH  user id → user JSON (while a member through any node)
+//	<prefix>room:<name>:version STRING the room's version, one per join or leave of the room
+//
+// (room_scripts.go has the rooms' scripts; a dead node's memberships go with its users.)
 //
 // A user joins the cluster when its count goes 0 → 1 and leaves when it goes back to 0;
 // each such transition increments the version, is appended to the stream and is
@@ -23,7 +29,7 @@ import "github.com/redis/rueidis"
 //
 // Common KEYS: 1 counts, 2 profiles, 3 version, 4 events. Common ARGV: 1 channel,
 // 2 stream max length.
-const luaPresenceLib = `
+const luaPresenceLib = luaRoomLib + `
 local function publish(task, kind, uid, node)
   local v = redis.call('INCR', KEYS[3])
   local user = cjson.null
@@ -57,6 +63,12 @@ local function drop_node(prefix, node)
   local set = prefix .. 'node:' .. node .. ':users'
   for _, uid in ipairs(redis.call('SMEMBERS', set)) do leave(set, uid, node) end
   redis.call('DEL', set)
+  local rooms = prefix .. 'node:' .. node .. ':rooms'
+  for _, m in ipairs(redis.call('SMEMBERS', rooms)) do
+    local uid, room = room_entry(m)
+    room_leave(prefix, ARGV[2], node, room, uid)
+  end
+  redis.call('DEL', rooms)
   local socks = prefix .. 'node:' .. node .. ':sockets'
   for _, uid in ipairs(redis.call('SMEMBERS', socks)) do redis.call('HDEL', prefix .. 'sockets:' .. uid, node) end
   redis.call('DEL', socks, socks .. '-seq')

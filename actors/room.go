@@ -11,12 +11,12 @@ import (
 // implementation that does I/O posts to an actor of its own and does it there).
 //
 // On one node it is localRooms, which does nothing: this node's members are the
-// room's. The Redis implementation (not written yet) is to keep each room's global
-// membership and count (per-user node counts changed by atomic scripts), subscribe to
-// the room's channel while this node has the room attached, send the rooms supervisor
-// RemoteRoomRead once attached and RemoteRoomChanged for each change made through
-// another node, and clear a dead node's memberships with its lease (publishing the
-// leaves).
+// room's. With Redis it is redisRooms (room_bus.go): the room bus keeps each room's
+// membership in the cluster (per-user node counts changed by atomic scripts,
+// room_scripts.go), subscribes to the room's channel while this node has the room
+// attached, sends the rooms supervisor RemoteRoomRead after each Attach (and again
+// after anything was lost) and RemoteRoomChanged for each change of the cluster's
+// room, this node's own included; a dead node's memberships go with its lease.
 //
 // Each room actor calls Attach when it starts and Detach when it stops or restarts,
 // so calls for one room come in pairs; the pairs of successive actors of one room may
@@ -26,7 +26,9 @@ import (
 type RoomCluster interface {
 	// Attach: this node has an actor for room (its first local join, or after a
 	// restart); the cluster's members are to reach it through the rooms supervisor.
-	Attach(room string)
+	// reads: a RemoteRoomRead follows, and the room answers its joins only after it
+	// (or after roomReadWait), so that a joiner's list has the cluster's members.
+	Attach(room string) (reads bool)
 	// LocalChanged: user became a member of room through this node (present), or no
 	// longer is (its last socket left and, unless it unbound, the grace ran out).
 	LocalChanged(room string, u User, present bool, at time.Time)
@@ -34,12 +36,15 @@ type RoomCluster interface {
 	Detach(room string)
 }
 
+// roomReadWait bounds how long a room's joins wait for the cluster's read.
+const roomReadWait = 2 * time.Second
+
 // localRooms is the single-node RoomCluster.
 type localRooms struct{}
 
 var _ RoomCluster = localRooms{}
 
-func (localRooms) Attach(string)                              {}
+func (localRooms) Attach(string) bool                         { return false }
 func (localRooms) LocalChanged(string, User, bool, time.Time) {}
 func (localRooms) Detach(string)                              {}
 
@@ -58,7 +63,9 @@ func (a *roomActor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
 		a.flushing = false // a flush queued before a restart still arrives; one more is harmless
-		a.sys.roomCluster.Attach(a.st.name)
+		if a.sys.roomCluster.Attach(a.st.name) {
+			a.st.awaitRead(a.sys.now().Add(roomReadWait))
+		}
 		a.scheduleFlush(ctx)
 		a.evaluate(ctx)
 	case *JoinRoom:
@@ -92,8 +99,13 @@ func (a *roomActor) Receive(ctx actor.Context) {
 		a.scheduleFlush(ctx)
 	case *RemoteRoomRead:
 		a.st.handled++
-		a.st.remoteReplaced(m.Users, m.Version)
+		if m.Unread {
+			a.st.readDone()
+		} else {
+			a.st.remoteReplaced(m.Users, m.Version)
+		}
 		a.scheduleFlush(ctx)
+		a.evaluate(ctx)
 	case *roomFlushDue:
 		a.flushing = false
 		a.flush(ctx)

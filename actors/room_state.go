@@ -53,8 +53,9 @@ type roomFlush struct {
 // mirrors presenceState: members change at once; what members see changes only at
 // flush, which publishes the net difference since the previous flush at the next
 // version. A user is a member while this node says so (local) or while the cluster
-// says so through another node (remote, fed by the RoomCluster seam; empty on one
-// node).
+// says so (remote: the cluster's members as the RoomCluster seam last said, this
+// node's own included, so a user present here and elsewhere is one entry; empty on
+// one node).
 //
 // Delivery: list-mode members get every flush's diff; count-mode members (those who
 // asked, and every member while the room has more than listMax members) get
@@ -77,8 +78,11 @@ type roomState struct {
 	countAt       time.Time // the last count-mode update
 	countVersion  uint64    // the version count-mode members were last told
 	countDue      time.Time // non-zero: a count-mode update waits until then
-	handled       uint64    // supervisor messages handled (see RoomIdle)
-	sorted        []User    // published, by id; nil: to be rebuilt
+	// readUntil, while non-zero, holds the joins' answers until the cluster's read
+	// arrives (RemoteRoomRead) or until then.
+	readUntil time.Time
+	handled   uint64 // supervisor messages handled (see RoomIdle)
+	sorted    []User // published, by id; nil: to be rebuilt
 }
 
 func newRoomState(name string, listMax int) *roomState {
@@ -186,8 +190,18 @@ func (s *roomState) remoteChanged(u User, present bool, version uint64) {
 	s.touched[u.ID] = struct{}{}
 }
 
-// remoteReplaced replaces the members through other nodes with a whole read of them.
+// awaitRead holds the joins' answers until the cluster's read, or until deadline.
+func (s *roomState) awaitRead(deadline time.Time) { s.readUntil = deadline }
+
+// readDone ends the wait for the cluster's read.
+func (s *roomState) readDone() { s.readUntil = time.Time{} }
+
+// reading: joins' answers wait for the cluster's read.
+func (s *roomState) reading() bool { return !s.readUntil.IsZero() }
+
+// remoteReplaced replaces the cluster's members with a whole read of them.
 func (s *roomState) remoteReplaced(users []User, version uint64) {
+	s.readDone()
 	for id := range s.remote {
 		s.touched[id] = struct{}{}
 	}
@@ -209,7 +223,7 @@ func (s *roomState) member(id int64) (User, bool) {
 }
 
 // dirty reports whether a flush would publish or answer anything.
-func (s *roomState) dirty() bool { return len(s.touched) > 0 || s.acking > 0 }
+func (s *roomState) dirty() bool { return len(s.touched) > 0 || (s.acking > 0 && !s.reading()) }
 
 // idle: no socket of this node in the room and nothing left to publish; the room's
 // actor may stop (members through other nodes need no actor here).
@@ -291,7 +305,10 @@ func (s *roomState) flush(now time.Time) roomFlush {
 		}
 	}
 	out.sends = s.countStep(now, out.sends)
-	if s.acking > 0 {
+	if s.reading() && !now.Before(s.readUntil) {
+		s.readDone() // the cluster did not answer in time: answer from what is known
+	}
+	if s.acking > 0 && !s.reading() {
 		for _, c := range s.conns {
 			if c.acking {
 				out.acks = append(out.acks, *s.answer(c))
@@ -344,10 +361,13 @@ func (s *roomState) answer(c *roomConn) *roomAck {
 	return &roomAck{pid: c.pid, msg: &RoomJoined{Room: s.name, Seq: c.seq, AckID: c.ackID, Ack: ack}}
 }
 
-// nextWake is when time alone next changes the room: a grace ends, or a count-mode
-// update becomes due (zero: never).
+// nextWake is when time alone next changes the room: a grace ends, a count-mode
+// update becomes due, or the wait for the cluster's read ends (zero: never).
 func (s *roomState) nextWake() time.Time {
 	w := s.countDue
+	if s.reading() && (w.IsZero() || s.readUntil.Before(w)) {
+		w = s.readUntil
+	}
 	for _, mem := range s.local {
 		if mem.conns == 0 && (w.IsZero() || mem.graceUntil.Before(w)) {
 			w = mem.graceUntil

@@ -33,6 +33,10 @@ func (a *roomsActor) Receive(ctx actor.Context) {
 		a.toRoom(ctx, a.rooms[m.Room], m) // not running: nobody to leave
 	case *GetRoomPresenceRequest:
 		ref := a.rooms[m.Room]
+		if ref == nil && a.sys.roomBus != nil {
+			ctx.Forward(a.sys.roomBus) // no socket here is in it: the cluster's room, from Redis
+			return
+		}
 		if ref == nil {
 			ctx.Respond(&GetRoomPresenceResponse{Users: []User{}})
 			return

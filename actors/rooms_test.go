@@ -492,10 +492,11 @@ type fakeCluster struct {
 	changes  []string
 }
 
-func (f *fakeCluster) Attach(room string) {
+func (f *fakeCluster) Attach(room string) bool {
 	f.mu.Lock()
 	f.attached[room]++
 	f.mu.Unlock()
+	return false
 }
 
 func (f *fakeCluster) Detach(room string) {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -141,6 +142,7 @@ type Stats struct {
 	// rooms and (socket, watched user) pairs held.
 	RoomUpdates, RoomVersions, WatchUpdates atomic.Uint64
 	RoomMembers, Watches                    atomic.Int64
+	RoomChannels                            atomic.Int64 // room channels this node subscribes to (Redis)
 
 	refusals [len(refusalCodes)]atomic.Uint64
 
@@ -160,6 +162,7 @@ type System struct {
 	rooms         *actor.PID // the rooms supervisor
 	watch         *actor.PID // the watch index
 	roomCluster   RoomCluster
+	roomBus       *actor.PID // with Redis: the rooms' I/O (room_bus.go)
 	places        *actor.PID // nil without a limit on sockets per user
 	placesStopped atomic.Bool
 	redisUp       atomic.Bool
@@ -195,7 +198,17 @@ func Start(cfg Config) (*System, error) {
 		s.instrumented(KindStoreWriter)...), "store-writer-")
 
 	s.roomCluster = cfg.RoomCluster
-	if s.roomCluster == nil {
+	switch {
+	case s.roomCluster == nil && cfg.Redis != nil:
+		rc := *cfg.Redis
+		rc.defaults()
+		rb := &roomBus{sys: s, prefix: rc.Prefix, maxLen: strconv.FormatInt(rc.StreamMaxLen, 10),
+			attached: map[string]int{}, local: map[string]map[int64]User{}, unread: map[string]struct{}{}}
+		// The same value on every restart: a failure must not forget this node's memberships.
+		s.roomBus = s.root.SpawnPrefix(actor.PropsFromProducer(func() actor.Actor { return rb },
+			s.instrumented(KindRoomBus)...), "room-bus-")
+		s.roomCluster = redisRooms{root: s.root, bus: s.roomBus}
+	case s.roomCluster == nil:
 		s.roomCluster = localRooms{}
 	}
 	ra := &roomsActor{sys: s, rooms: map[string]*roomRef{}, byPID: map[string]string{}}
@@ -339,10 +352,15 @@ func (s *System) Shutdown(ctx context.Context) error {
 			}
 		}
 		time.Sleep(2 * s.cfg.Coalesce) // let the last leaves reach the bridge
-		// The places actor writes the conns' last releases, then the bridge takes the
-		// node out of Redis.
+		// The places actor writes the conns' last releases, the room bus stops writing,
+		// then the bridge takes the node out of Redis (its rooms with it).
 		if err := s.stopPlaces(); err != nil {
 			return err
+		}
+		if s.roomBus != nil {
+			if err := s.root.PoisonFuture(s.roomBus).Wait(); err != nil {
+				return fmt.Errorf("stop room bus: %w", err)
+			}
 		}
 		if err := s.root.PoisonFuture(s.bridge).Wait(); err != nil {
 			return fmt.Errorf("stop redis bridge: %w", err)

@@ -2,7 +2,8 @@
 // the real binary. Env: URL, USERS (JSON {name: {id, token}}), STAFF ({id, token}),
 // SECRET (the server's -jwt-secret: this script plays the application's backend and
 // signs room tokens), GRACE_MS, LIST_MAX, MAX_ROOMS, SCENARIO (main | global-count |
-// global-off).
+// global-off | nodes), NODES (JSON [url1, url2, url3], for nodes: three nodes over one
+// Redis; the Go test answers ASK lines: kill node 3, read the event stream, metrics).
 "use strict";
 const crypto = require("crypto");
 const { Client, URL, sleep, waitFor, run, assert, ask } = require("./lib");
@@ -87,11 +88,11 @@ const tab = (name, user, opts) => { const t = new Tab(name, { token: user ? user
 const noProblems = () => { for (const t of tabs) assert(t.problems.length === 0, t.problems.join("; ")); };
 const sorted = (xs) => [...xs].sort((a, b) => a - b);
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
-async function api(path, { token, method = "GET", body, headers = {} } = {}) {
+async function api(path, { token, method = "GET", body, headers = {}, base = URL } = {}) {
   const h = { ...headers };
   if (token) h.Authorization = `Token ${token}`;
   if (body !== undefined) h["Content-Type"] = "application/json";
-  const res = await fetch(`${URL}${path}`, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${base}${path}`, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await res.text();
   let json = null;
   try { json = JSON.parse(text); } catch { /* not JSON */ }
@@ -317,4 +318,72 @@ const global = [
   }],
 ];
 
-run(SCENARIO === "main" ? main : global).finally(() => tabs.forEach((t) => t.close()));
+// Three nodes over one Redis: a room's members, counts and watch answers are the
+// cluster's; a node subscribes only to the rooms its sockets are in; a node killed
+// without a goodbye has its memberships dropped with its lease, the leaves sent.
+const NODES = process.env.NODES ? JSON.parse(process.env.NODES) : [];
+const [n1, n2, n3] = NODES;
+const onNode = (name, url, user, opts = {}) => tab(name, user, { url, ...opts });
+let x1, x2, x3, w3;
+const nodes = [
+  ["members on three nodes (websocket and polling) join one room: every ack lists the cluster's room", async () => {
+    x1 = onNode("alice@n1", n1, alice, { transports: ["websocket"], path: "/socket.io/" });
+    x2 = onNode("bob@n2", n2, bob);
+    x3 = onNode("carol@n3", n3, carol, { transports: ["polling"] });
+    await Promise.all([x1, x2, x3].map((t) => t.connected()));
+    assert((await x1.join("public:lobby")).ok, "alice's join");
+    assert(same((await x2.join("public:lobby")).users.map((u) => u.id), sorted([alice.id, bob.id])), `bob's ack on n2: ${x2.ids("public:lobby")}`);
+    assert(same((await x3.join("public:lobby")).users.map((u) => u.id), sorted([alice.id, bob.id, carol.id])), `carol's ack on n3: ${x3.ids("public:lobby")}`);
+    await waitFor("everyone sees everyone", 3000, () => [x1, x2, x3].every((t) => same(t.ids("public:lobby"), sorted([alice.id, bob.id, carol.id]))));
+  }],
+  ["a user with tabs on two nodes is one member, and leaves with the last tab after the grace", async () => {
+    const d1 = onNode("dave@n1", n1, dave), d2 = onNode("dave@n2", n2, dave);
+    await Promise.all([d1.connected(), d2.connected()]);
+    assert((await d1.join("public:lobby")).ok && (await d2.join("public:lobby")).ok, "dave's joins");
+    await waitFor("dave seen on n3", 3000, () => x3.in("public:lobby", dave.id));
+    assert(x3.rooms.get("public:lobby").count === 4, `count on n3 ${x3.rooms.get("public:lobby").count}`);
+    let since = Date.now();
+    d1.close();
+    await sleep(GRACE + 500);
+    assert([x1, x2, x3].every((t) => t.in("public:lobby", dave.id) && !t.updatesOf("public:lobby", since).some((u) => (u.left || []).includes(dave.id))),
+      "dave left while his tab on n2 is in");
+    since = Date.now();
+    d2.close();
+    const at = await waitFor("dave gone everywhere", GRACE + 2000, () => [x1, x2, x3].every((t) => !t.in("public:lobby", dave.id)));
+    console.log(`     dave left the room on every node ${at - since} ms after his last tab closed (grace ${GRACE} ms)`);
+  }],
+  ["a private room across nodes; the HTTP read on a node with no socket in it answers from the cluster", async () => {
+    assert((await x1.join("team:red", { token: roomToken(alice.id, "team:red") })).ok, "alice's join of team:red");
+    const ack = await x2.join("team:red", { token: roomToken(bob.id, "team:red") });
+    assert(ack.ok && same(x2.ids("team:red"), sorted([alice.id, bob.id])), `bob's team:red ack ${JSON.stringify(ack)}`);
+    const r = await api("/api/rooms/team:red/presence/", { base: n3, token: carol.token, headers: { "X-Room-Token": roomToken(carol.id, "team:red") } });
+    assert(r.status === 200 && r.json.count === 2 && same(r.json.users.map((u) => u.id), sorted([alice.id, bob.id])), `team:red read on n3: ${r.status} ${r.text}`);
+    const channels = await ask("channels");
+    assert(channels === "2,2,1", `room channels subscribed per node: ${channels} (want 2,2,1: n3 has a socket in the lobby only)`);
+  }],
+  ["a watchlist on one node follows users on the others", async () => {
+    w3 = onNode("erin@n3", n3, erin);
+    await w3.connected();
+    const ack = await w3.call("presence:watch", { users: [alice.id, frank.id] });
+    assert(ack.ok && ack.users.find((u) => u.id === alice.id).online === true && ack.users.find((u) => u.id === frank.id).online === false,
+      `erin's watch on n3: ${JSON.stringify(ack)}`);
+    const f = onNode("frank@n1", n1, frank);
+    await waitFor("frank online for erin", 3000, () => w3.watchLog.some((u) => u.users.some((x) => x.id === frank.id && x.online)));
+    const since = Date.now();
+    f.close();
+    await waitFor("frank offline for erin", GRACE + 2000, () => w3.watchLog.some((u) => u.at >= since && u.users.some((x) => x.id === frank.id && !x.online)));
+  }],
+  ["a node killed without a goodbye: its members leave every room within 15 s; the stream has the room joins and leaves", async () => {
+    const t0 = Date.now();
+    await ask("kill-n3");
+    await waitFor("carol gone from the lobby on n1 and n2", 15000, () => [x1, x2].every((t) => !t.in("public:lobby", carol.id)));
+    console.log(`     carol left the lobby ${Date.now() - t0} ms after node 3 was killed`);
+    const stream = await ask("room-events");
+    assert(stream === "ok", `the event stream: ${stream}`);
+  }],
+  ["versions were consecutive on every node, every list matched its count", async () => {
+    for (const t of [x1, x2]) assert(t.problems.length === 0, t.problems.join("; "));
+  }],
+];
+
+run(SCENARIO === "main" ? main : SCENARIO === "nodes" ? nodes : global).finally(() => tabs.forEach((t) => t.close()));

@@ -29,6 +29,7 @@ type Collector struct {
 	sessions, frames, bytes, writeCalls, slow, upgrades, protoErrors        *prometheus.Desc
 	connects, pingTimeouts, redisUp, ipRefused, pollsAbandoned              *prometheus.Desc
 	rooms, roomMembers, roomUpdates, roomVersions, watches, watchUpdates    *prometheus.Desc
+	roomChannels                                                            *prometheus.Desc
 	refusals                                                                *prometheus.Desc
 }
 
@@ -76,6 +77,7 @@ func New(src Sources) *Collector {
 		roomMembers:    desc("room_members", "Members over all rooms of this node, as last published (a user in two rooms counts twice)."),
 		roomUpdates:    desc("room_update_deliveries_total", "presence:update events handed to room members."),
 		roomVersions:   desc("room_versions_total", "Room changes published (one per room version)."),
+		roomChannels:   desc("room_channels", "Room channels this node subscribes to in Redis: the rooms its sockets are in (0 without Redis)."),
 		watches:        desc("watches", "Watched users held, over all sockets (a socket watching 3 users counts 3)."),
 		watchUpdates:   desc("watch_update_deliveries_total", "presence:watch_update events handed to watching sockets."),
 		refusals:       desc("presence_refusals_total", "presence:* events refused, by ack code.", "code"),
@@ -88,7 +90,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 		c.fanout, c.binds, c.rateLimited, c.noPong, c.storeWrites, c.storeErrors, c.actorsLive, c.actorMessages,
 		c.actorRestarts, c.mailbox, c.mailboxHWM, c.handle, c.sessions, c.frames, c.bytes, c.writeCalls, c.slow,
 		c.upgrades, c.protoErrors, c.connects, c.pingTimeouts, c.redisUp, c.ipRefused, c.pollsAbandoned,
-		c.rooms, c.roomMembers, c.roomUpdates, c.roomVersions, c.watches, c.watchUpdates, c.refusals} {
+		c.rooms, c.roomMembers, c.roomUpdates, c.roomVersions, c.watches, c.watchUpdates, c.refusals, c.roomChannels} {
 		ch <- d
 	}
 }
@@ -128,6 +130,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		counter(c.roomUpdates, st.RoomUpdates.Load())
 		counter(c.roomVersions, st.RoomVersions.Load())
 		gauge(c.watches, float64(st.Watches.Load()))
+		gauge(c.roomChannels, float64(st.RoomChannels.Load()))
 		counter(c.watchUpdates, st.WatchUpdates.Load())
 		for _, code := range actors.RefusalCodes() {
 			counter(c.refusals, st.Refused(code), code)
