@@ -129,8 +129,9 @@
 // # Rooms and watchlists
 //
 // A room's members are users with at least one joined socket (several tabs: one
-// entry); its actor holds them, coalesces their changes (the presence window) and
-// publishes them at a version of the room's own, each member getting the diff (list
+// entry); its actor holds them, coalesces their changes (at most one publication per
+// presence window: a change to a room that did not publish for a window goes out at
+// once, later ones at the window's end) and publishes them at a version of the room's own, each member getting the diff (list
 // mode) or, at most once a second, {version, count} (count mode: asked for, or forced
 // for every member while the room has more than RoomListMax members; back to lists,
 // with the whole list once, at 90 % of it). A join is answered at the room's next flush

@@ -238,11 +238,13 @@ func (a *presenceActor) flush(ctx actor.Context) {
 	}
 	a.sys.stats.Broadcasts.Add(1)
 	a.sys.stats.UsersOnline.Store(int64(len(users)))
-	a.sys.snapshot.Store(NewSnapshot(u.version, users))
+	// The observers are told before the snapshot is visible: whoever sees the new
+	// snapshot and then asks the watch index is behind the change in its mailbox.
 	change := &PresenceChanged{Version: u.version, Joined: u.joined, Left: u.left, At: a.sys.now()}
 	for _, o := range a.observers {
 		ctx.Send(o, change)
 	}
+	a.sys.snapshot.Store(NewSnapshot(u.version, users))
 }
 
 // countPayload is server-action:update_user_online with -global-presence count.

@@ -55,6 +55,7 @@ type roomActor struct {
 	sys      *System
 	st       *roomState
 	flushing bool
+	flushAt  time.Time // the last flush
 	timer    *time.Timer
 	wakeAt   time.Time
 }
@@ -126,18 +127,29 @@ func (a *roomActor) Receive(ctx actor.Context) {
 	}
 }
 
+// scheduleFlush arranges the next flush: at once (behind what is already in the
+// mailbox, so a batch of joins is one flush) when the room has not flushed for a
+// coalescing window, else when the window since the last flush ends. A quiet room
+// answers a join and tells its members within a message's time; a busy one still
+// publishes at most once a window.
 func (a *roomActor) scheduleFlush(ctx actor.Context) {
 	if a.flushing || !a.st.dirty() {
 		return
 	}
 	a.flushing = true
+	wait := a.flushAt.Add(a.sys.cfg.Coalesce).Sub(a.sys.now())
+	if wait <= 0 {
+		ctx.Send(ctx.Self(), &roomFlushDue{})
+		return
+	}
 	self, root := ctx.Self(), a.sys.root
-	time.AfterFunc(a.sys.cfg.Coalesce, func() { root.Send(self, &roomFlushDue{}) })
+	time.AfterFunc(wait, func() { root.Send(self, &roomFlushDue{}) })
 }
 
 // flush ends the graces that ran out, publishes, and answers the joins that wait.
 func (a *roomActor) flush(ctx actor.Context) {
 	now := a.sys.now()
+	a.flushAt = now
 	for _, id := range a.st.expire(now) {
 		a.sys.roomCluster.LocalChanged(a.st.name, User{ID: id}, false, now)
 	}

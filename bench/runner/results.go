@@ -185,7 +185,10 @@ var figures = map[string]figure{
 	"bytes_per_socket_s":  scopedFigure(func(w scopedWindow) (float64, bool) { return w.BytesPerSocketSec, w.Changes > 0 }),
 	"frames_per_socket_s": scopedFigure(func(w scopedWindow) (float64, bool) { return w.FramesPerSocketSec, w.Changes > 0 }),
 	"cpu_us_per_change":   scopedFigure(func(w scopedWindow) (float64, bool) { return w.CPUPerChange, w.CPUPerChange > 0 }),
-	"join_notify_p99":     scopedFigure(func(w scopedWindow) (float64, bool) { return w.JoinNotify.P99, w.JoinNotify.Count > 0 }),
+	"cpu_us_per_change_net": scopedFigure(func(w scopedWindow) (float64, bool) {
+		return w.NetCPUPerChange, w.CPUPerChange > 0 && w.NetCPUPerChange > 0
+	}),
+	"join_notify_p99": scopedFigure(func(w scopedWindow) (float64, bool) { return w.JoinNotify.P99, w.JoinNotify.Count > 0 }),
 	"join_ack_p99": scopedFigure(func(w scopedWindow) (float64, bool) {
 		a, ok := w.Acks["join"]
 		return a.Latency.P99, ok && a.Latency.Count > 0

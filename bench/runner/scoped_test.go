@@ -47,7 +47,7 @@ func TestScopedGoalRows(t *testing.T) {
 		return scopedGoal{}
 	}
 	bytesRooms, bytesGlobal := byFig("bytes_per_socket_s", roomsKeys...), byFig("bytes_per_socket_s", globalKeys...)
-	cpuRooms, notify := byFig("cpu_us_per_change", roomsKeys...), byFig("join_notify_p99", "rooms-10k")
+	cpuRooms, notify := byFig("cpu_us_per_change_net", roomsKeys...), byFig("join_notify_p99", "rooms-10k")
 	ack, count := byFig("join_ack_p99", "rooms-10k"), byFig("count_rate_max", "rooms-count-10k")
 	tests := []struct {
 		name string
