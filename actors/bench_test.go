@@ -6,15 +6,17 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/presenced/presenced/internal/closereason"
 )
 
 // nullSocket is a Socket that drops what it is given (the transport's cost is measured
 // in ws; this measures the actor path alone).
 type nullSocket struct{}
 
-func (nullSocket) Emit(*Event) bool       { return true }
-func (nullSocket) Ack(int64, []byte) bool { return true }
-func (nullSocket) Close(string)           {}
+func (nullSocket) Emit(*Event) bool         { return true }
+func (nullSocket) Ack(int64, []byte) bool   { return true }
+func (nullSocket) Close(closereason.Reason) {}
 
 // BenchmarkPongPath sends the original SPA's pong (token included) to bound conn actors
 // round-robin, through the whole actor path: decode of the ng-action, rate limit,

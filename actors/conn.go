@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/presenced/presenced/internal/closereason"
 )
 
 // connActor is one Socket.IO connection: it answers the client's ng-actions, binds and
@@ -99,7 +100,7 @@ func (a *connActor) Receive(ctx actor.Context) {
 	}
 }
 
-func (a *connActor) close(reason string) {
+func (a *connActor) close(reason closereason.Reason) {
 	if !a.closed {
 		a.closed = true
 		a.sock.Close(reason)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/presenced/presenced/internal/closereason"
 )
 
 // Conn is the transport's handle on its conn actor. Event is called by one goroutine
@@ -209,6 +210,6 @@ func (c *Conn) credentials(token string) *Credentials {
 }
 
 // Closed tells the conn actor that its transport is gone.
-func (c *Conn) Closed(reason string) {
+func (c *Conn) Closed(reason closereason.Reason) {
 	c.sys.root.Send(c.pid, &SocketClosed{Reason: reason})
 }

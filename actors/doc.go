@@ -161,7 +161,10 @@
 // present here and elsewhere is one entry), appends room_join and room_leave to the
 // event stream; a dead node's memberships go with its lease (the bridge's reaper). A
 // room whose cluster reads (Attach returned true) answers its joins only once the read
-// arrived (at most roomReadWait), so a joiner's list holds the members on every node.
+// arrived (at most roomReadWait), so a joiner's list holds the members on every node;
+// the bus answers a room "unread" (it goes on with this node's members) only when
+// Redis is not there or a round failed, never because its subscription connection is
+// still to be taken.
 // After a lost subscription, an outage, or a resync of the bridge the bus writes the
 // node's memberships whole and reads its rooms again.
 //

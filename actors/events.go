@@ -1,5 +1,7 @@
 package actors
 
+import "github.com/presenced/presenced/internal/closereason"
+
 // Socket.IO event names of the contract.
 const (
 	EventNgAction         = "ng-action"
@@ -62,7 +64,7 @@ const (
 
 // Close reasons the actors give the transport (logged, and counted by reason).
 const (
-	CloseNoPong      = "no pong"
-	CloseShutdown    = "server shutdown"
-	CloseActorFailed = "conn actor failed"
+	CloseNoPong      = closereason.NoPong
+	CloseShutdown    = closereason.ServerShutdown
+	CloseActorFailed = closereason.ActorFailed
 )

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/presenced/presenced/internal/closereason"
 	"github.com/redis/rueidis"
 )
 
@@ -29,7 +30,7 @@ type EventReceived struct {
 }
 
 // SocketClosed says the transport is gone; the conn actor stops.
-type SocketClosed struct{ Reason string }
+type SocketClosed struct{ Reason closereason.Reason }
 
 // ---- conn actor → presence ------------------------------------------------------------
 
@@ -72,7 +73,7 @@ type SweepStarted struct {
 type DeliverUpdate struct{ Event *Event }
 
 // CloseConn closes the connection's socket with a reason (shutdown, kicked).
-type CloseConn struct{ Reason string }
+type CloseConn struct{ Reason closereason.Reason }
 
 // ---- conn actor (or OpenConn) ↔ places ------------------------------------------------
 
@@ -202,7 +203,7 @@ type TokenRevoked struct {
 }
 
 // ShutdownRequested closes every conn with a reason and stops the sweep.
-type ShutdownRequested struct{ Reason string }
+type ShutdownRequested struct{ Reason closereason.Reason }
 
 // statsReady carries the second's server-action:stats to presence, for staff conns.
 type statsReady struct{ Event *Event }

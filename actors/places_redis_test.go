@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/presenced/presenced/internal/closereason"
 	"github.com/presenced/presenced/internal/testredis"
 	"github.com/redis/rueidis"
 )
@@ -72,7 +73,7 @@ func TestPlacesAcrossNodesOverRedis(t *testing.T) {
 		t.Fatalf("Redis counts %v", got)
 	}
 	// Closing one on A makes room on B.
-	a1.Close("client close")
+	a1.Close(closereason.ClientClosed)
 	eventually(t, "a place free on B", 3*time.Second, func() bool {
 		p, err := b.openErr(tokB)
 		return err == nil && p != nil

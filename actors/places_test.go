@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/presenced/presenced/internal/closereason"
 )
 
 // placesHeld asks the places actor how many places user holds, and how many in all.
@@ -93,7 +94,7 @@ func TestPlacesLimitIsExactUnderConcurrency(t *testing.T) {
 		}
 	}
 	// Closing one frees its place for one of the refused.
-	ok[0].Close("client close")
+	ok[0].Close(closereason.ClientClosed)
 	eventually(t, "the place given back", time.Second, func() bool { held, _ := h.placesHeld(1); return held == limit-1 })
 	if got := refused[0].login(t, tok, 2); got != ackOK {
 		t.Fatalf("after a close, a bind acked %s", got)
@@ -118,7 +119,7 @@ func TestPlacesConnectAuth(t *testing.T) {
 	h.open("")
 	_, tokB := h.user(2, "bob")
 	h.open(tokB)
-	b.Close("client close")
+	b.Close(closereason.ClientClosed)
 	eventually(t, "b's place given back", time.Second, func() bool { held, _ := h.placesHeld(1); return held == 1 })
 	h.open(tok)
 	if a.closedReason() != "" {
@@ -188,7 +189,7 @@ func TestPlacesFreedOnEveryWayOut(t *testing.T) {
 			eventually(t, "logged_out", time.Second, func() bool { return len(s.named(EventLoggedOut)) == 1 })
 		}},
 		{"socket closed", func(t *testing.T, h *harness, s *probe, _ string) {
-			s.Close("client close")
+			s.Close(closereason.ClientClosed)
 		}},
 		{"conn actor failed", func(t *testing.T, h *harness, s *probe, _ string) {
 			h.sys.root.Send(s.conn.pid, &crashConn{})
@@ -204,7 +205,7 @@ func TestPlacesFreedOnEveryWayOut(t *testing.T) {
 			s.send(map[string]any{"action": "logout"}, -1)
 			tok2 := h.token(1, time.Now().Add(time.Hour))
 			s.send(map[string]any{"action": "login", "token": tok2}, -1)
-			s.Close("client close")
+			s.Close(closereason.ClientClosed)
 		}},
 	}
 	for _, tc := range tests {
@@ -278,7 +279,7 @@ func TestPlacesNeverLeak(t *testing.T) {
 				if r.IntN(2) == 0 {
 					time.Sleep(time.Millisecond)
 				}
-				p.Close("client close")
+				p.Close(closereason.ClientClosed)
 			}
 		})
 	}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"sync"
 	"time"
+
+	"github.com/presenced/presenced/internal/closereason"
 )
 
 // The small interfaces actors needs of the outside world. The ws package implements
@@ -19,7 +21,7 @@ type Socket interface {
 	// Ack answers the client's event ackID with one JSON value.
 	Ack(ackID int64, data []byte) bool
 	// Close ends the transport; the client will reconnect.
-	Close(reason string)
+	Close(reason closereason.Reason)
 }
 
 // Event is a server → client Socket.IO event. It is built once and may be emitted to

@@ -95,10 +95,13 @@ type roomBus struct {
 	pending  []roomChange              // transitions not yet written
 	synced   bool                      // local is in Redis: transitions may be written one by one
 	unread   map[string]struct{}       // attached rooms to read (and tell their actors of)
-	flushing bool
-	retry    time.Duration
-	retrying bool
-	up       bool // the last round succeeded
+	// unanswered: rooms attached whose actor has had no RemoteRoomRead since; their
+	// joins wait for it. A failed round answers them Unread (they go on locally).
+	unanswered map[string]struct{}
+	flushing   bool
+	retry      time.Duration
+	retrying   bool
+	up         bool // the last round succeeded
 }
 
 func (b *roomBus) channel(room string) string { return b.prefix + "room:" + room }
@@ -111,15 +114,21 @@ func (b *roomBus) Receive(ctx actor.Context) {
 			b.subscribe(ctx, m.room)
 		}
 		b.unread[m.room] = struct{}{}
-		if b.dc == nil || !b.synced {
-			// Nothing to read now: the room starts on this node's members.
+		if b.cmd == nil || (!b.up && b.retrying) {
+			// Redis is not there (or failed and is waiting out a backoff): nothing to
+			// read now, the room starts on this node's members.
 			ctx.Send(b.sys.rooms, &RemoteRoomRead{Room: m.room, Unread: true})
+		} else {
+			// The next round reads it (after taking a subscription connection and
+			// syncing if need be): the room's first joins wait for the cluster.
+			b.unanswered[m.room] = struct{}{}
 		}
 		b.schedule(ctx)
 	case *roomDetach:
 		if b.attached[m.room]--; b.attached[m.room] <= 0 {
 			delete(b.attached, m.room)
 			delete(b.unread, m.room)
+			delete(b.unanswered, m.room)
 			b.unsubscribe(ctx, m.room)
 		}
 	case *roomLocal:
@@ -215,6 +224,10 @@ func (b *roomBus) work(ctx actor.Context) {
 }
 
 func (b *roomBus) failed(ctx actor.Context, err error) {
+	for room := range b.unanswered {
+		ctx.Send(b.sys.rooms, &RemoteRoomRead{Room: room, Unread: true})
+		delete(b.unanswered, room)
+	}
 	if errors.Is(err, errLeaseLost) {
 		// The bridge renews the lease and then says roomBusResync; try again meanwhile.
 		b.synced = false
@@ -391,6 +404,7 @@ func (b *roomBus) readDue(ctx actor.Context) error {
 		}
 		users, version := decodeRoomRead(read)
 		delete(b.unread, rooms[i])
+		delete(b.unanswered, rooms[i])
 		ctx.Send(b.sys.rooms, &RemoteRoomRead{Room: rooms[i], Users: users, Version: version})
 	}
 	return nil

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/presenced/presenced/internal/closereason"
 )
 
 // roomBenchSocket counts what a member is handed; a room's probe also keeps the last
@@ -27,8 +29,8 @@ func (s *roomBenchSocket) Emit(ev *Event) bool {
 	return true
 }
 
-func (s *roomBenchSocket) Ack(int64, []byte) bool { s.acks.Add(1); return true }
-func (s *roomBenchSocket) Close(string)           {}
+func (s *roomBenchSocket) Ack(int64, []byte) bool   { s.acks.Add(1); return true }
+func (s *roomBenchSocket) Close(closereason.Reason) {}
 
 func versionOf(data []byte) int64 {
 	i := bytes.Index(data, []byte(`"version":`))

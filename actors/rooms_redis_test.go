@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/presenced/presenced/internal/closereason"
 	"github.com/presenced/presenced/internal/testredis"
 	"github.com/redis/rueidis"
 )
@@ -130,6 +131,12 @@ func TestRoomsAcrossNodesOverRedis(t *testing.T) {
 	if !slices.Equal(va.ids(), []int64{1}) {
 		t.Fatalf("alice's join lists %v", va.ids())
 	}
+	// A join is answered before its node's batch reaches Redis, so wait for alice's
+	// write: otherwise bob's can land first and the stream (checked below) rightly
+	// records bob's join before hers.
+	eventually(t, "alice's membership in Redis", 5*time.Second, func() bool {
+		return slices.Equal(roomInRedis(t, rc, prefix, "public:r"), []int64{1})
+	})
 	// Bob's join on another node lists alice: the join waits for the cluster's read.
 	vb := liveRoom(t, bob, "public:r", bob.join(t, 1, map[string]any{"room": "public:r"}))
 	if !slices.Equal(vb.ids(), []int64{1, 2}) {
@@ -184,7 +191,7 @@ func TestRoomsAcrossNodesOverRedis(t *testing.T) {
 	})
 
 	// Alice closes: bob sees her leave after the grace.
-	alice.Close("client close")
+	alice.Close(closereason.ClientClosed)
 	vb.await("bob sees alice leave", 2)
 	if got := presenceIDs(b.roomPresence("public:r")); !slices.Equal(got, []int64{2}) {
 		t.Fatalf("node B reads public:r as %v", got)

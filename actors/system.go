@@ -203,7 +203,7 @@ func Start(cfg Config) (*System, error) {
 		rc := *cfg.Redis
 		rc.defaults()
 		rb := &roomBus{sys: s, prefix: rc.Prefix, maxLen: strconv.FormatInt(rc.StreamMaxLen, 10),
-			attached: map[string]int{}, local: map[string]map[int64]User{}, unread: map[string]struct{}{}}
+			attached: map[string]int{}, local: map[string]map[int64]User{}, unread: map[string]struct{}{}, unanswered: map[string]struct{}{}}
 		// The same value on every restart: a failure must not forget this node's memberships.
 		s.roomBus = s.root.SpawnPrefix(actor.PropsFromProducer(func() actor.Actor { return rb },
 			s.instrumented(KindRoomBus)...), "room-bus-")

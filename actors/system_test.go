@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/presenced/presenced/internal/closereason"
 )
 
 // ---- fakes of the ports (unit test of the actor package alone) ----
@@ -96,7 +97,7 @@ type probe struct {
 	mu     sync.Mutex
 	events []recorded
 	acks   map[int64]string
-	closed string
+	closed closereason.Reason
 	conn   *Conn
 }
 
@@ -129,7 +130,7 @@ func (p *probe) Ack(id int64, data []byte) bool {
 	return true
 }
 
-func (p *probe) Close(reason string) {
+func (p *probe) Close(reason closereason.Reason) {
 	p.mu.Lock()
 	first := p.closed == ""
 	if first {
@@ -154,7 +155,7 @@ func (p *probe) named(name string) []map[string]any {
 	return out
 }
 
-func (p *probe) closedReason() string {
+func (p *probe) closedReason() closereason.Reason {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.closed
@@ -341,14 +342,14 @@ func TestTwoUsersSeeEachOther(t *testing.T) {
 		t.Fatalf("snapshot for a new tab changed the version to %d", v)
 	}
 	// Closing one of bob's two tabs changes nothing.
-	b.Close("client close")
+	b.Close(closereason.ClientClosed)
 	time.Sleep(h.sys.cfg.OfflineGrace + 100*time.Millisecond)
 	if v := num(lastUpdate(a)["version"]); v != 2 {
 		t.Fatalf("closing one of two tabs published version %d", v)
 	}
 	// Closing the last one: alice sees bob leave after the grace.
 	closed := time.Now()
-	b2.Close("client close")
+	b2.Close(closereason.ClientClosed)
 	eventually(t, "alice sees bob leave", time.Second, func() bool { return num(lastUpdate(a)["version"]) == 3 })
 	if took := time.Since(closed); took < h.sys.cfg.OfflineGrace {
 		t.Fatalf("left after %v, before the grace of %v", took, h.sys.cfg.OfflineGrace)
@@ -463,7 +464,7 @@ func TestLoginCreditEndsWhenItsTokenBinds(t *testing.T) {
 	s := h.open(tok) // CONNECT auth with the login's token
 	eventually(t, "alice's socket bound", time.Second, func() bool { return lastUpdate(s) != nil })
 	closed := time.Now()
-	s.Close("client close")
+	s.Close(closereason.ClientClosed)
 	within := h.sys.cfg.OfflineGrace + 500*time.Millisecond // well inside the credit's two sweeps
 	eventually(t, "alice offline after the grace", within, func() bool { return !h.sys.Online().IsOnline(1) })
 	if took := time.Since(closed); took < h.sys.cfg.OfflineGrace {
@@ -483,7 +484,7 @@ func TestLoginCreditEndsWhenItsTokenBinds(t *testing.T) {
 		}
 	}
 	closed = time.Now()
-	spa.Close("client close")
+	spa.Close(closereason.ClientClosed)
 	eventually(t, "bob offline after the grace", within, func() bool { return !h.sys.Online().IsOnline(2) })
 }
 
@@ -597,7 +598,7 @@ func TestUserActorPanicKeepsPresence(t *testing.T) {
 		t.Fatal("alice offline after her user actor restarted")
 	}
 	// The restarted actor still knows her socket: closing it takes her offline.
-	s.Close("client close")
+	s.Close(closereason.ClientClosed)
 	eventually(t, "alice offline after her last socket", 2*time.Second, func() bool { return !h.sys.Online().IsOnline(1) })
 }
 
@@ -608,8 +609,8 @@ func TestKindStatsCountActors(t *testing.T) {
 	conns := h.sys.KindStats(KindConn)
 	eventually(t, "two live conn actors", time.Second, func() bool { return conns.Live.Load() == 2 })
 	eventually(t, "one live user actor", time.Second, func() bool { return h.sys.KindStats(KindUser).Live.Load() == 1 })
-	s1.Close("client close")
-	s2.Close("client close")
+	s1.Close(closereason.ClientClosed)
+	s2.Close(closereason.ClientClosed)
 	eventually(t, "conn actors gone", time.Second, func() bool { return conns.Live.Load() == 0 })
 	eventually(t, "user actor passivated after the grace", 2*time.Second, func() bool { return h.sys.KindStats(KindUser).Live.Load() == 0 })
 	eventually(t, "mailboxes drained", time.Second, func() bool { return conns.Queued.Load() == 0 })

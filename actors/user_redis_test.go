@@ -1,9 +1,11 @@
 package actors
 
 import (
-	"github.com/presenced/presenced/internal/testredis"
 	"testing"
 	"time"
+
+	"github.com/presenced/presenced/internal/closereason"
+	"github.com/presenced/presenced/internal/testredis"
 )
 
 // TestLoginCreditEndsWhenItsTokenBindsOnAnotherNode: the HTTP login on node A, the tab
@@ -32,7 +34,7 @@ func TestLoginCreditEndsWhenItsTokenBindsOnAnotherNode(t *testing.T) {
 	eventually(t, "the tab bound", time.Second, func() bool { return lastUpdate(s) != nil })
 	time.Sleep(100 * time.Millisecond) // the bind's notice reaches A
 	closed := time.Now()
-	s.Close("client close")
+	s.Close(closereason.ClientClosed)
 	within := b.sys.cfg.OfflineGrace + time.Second // the credit would last 4 s
 	eventually(t, "alice offline on both nodes", within, func() bool { return !a.sys.Online().IsOnline(1) && !b.sys.Online().IsOnline(1) })
 	t.Logf("offline everywhere %v after the close", time.Since(closed))

@@ -1,4 +1,4 @@
-package ws
+package main
 
 import (
 	"context"
@@ -9,23 +9,27 @@ import (
 	"time"
 
 	"github.com/presenced/presenced/actors"
+	"github.com/presenced/presenced/internal/closereason"
+	"github.com/presenced/presenced/ws"
 )
 
-// PresenceHandler connects Socket.IO connections to the presence actors: each accepted
-// connection gets a conn actor, bound at once when its CONNECT carries a valid token.
-type PresenceHandler struct {
+// presenceHandler is the adapter between the Socket.IO stack (ws, which knows nothing
+// of users or tokens) and the presence actors: each accepted connection gets a conn
+// actor, bound at once when its CONNECT carries a valid token. It lives here, in the
+// composition root, so that neither side imports the other.
+type presenceHandler struct {
 	sys *actors.System
 	log *slog.Logger
 }
 
-var _ Handler = (*PresenceHandler)(nil)
+var _ ws.Handler = (*presenceHandler)(nil)
 
-// NewPresenceHandler returns the Handler that feeds sys.
-func NewPresenceHandler(sys *actors.System, log *slog.Logger) *PresenceHandler {
+// newPresenceHandler returns the ws.Handler that feeds sys.
+func newPresenceHandler(sys *actors.System, log *slog.Logger) *presenceHandler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &PresenceHandler{sys: sys, log: log}
+	return &presenceHandler{sys: sys, log: log}
 }
 
 // connectRefused is a CONNECT_ERROR: {"message": msg, "data": {"code": code}}, with the
@@ -38,14 +42,14 @@ func (e connectRefused) ConnectErrorData() any { return map[string]string{"code"
 var (
 	_ interface{ ConnectErrorData() any } = connectRefused{}
 	_ actors.Socket                       = presenceSocket{}
-	_ Session                             = presenceSession{}
+	_ ws.Session                          = presenceSession{}
 )
 
 // OnConnect binds the socket when auth carries {"token": "…"}; no token (or null)
 // connects anonymously; a refused token, or a user who has -max-conns-per-user bound
 // sockets already, gets CONNECT_ERROR and no conn actor. It may wait briefly (the user
 // lookup, the place of a bound socket): it runs in the connection's goroutine.
-func (h *PresenceHandler) OnConnect(c *Conn, auth json.RawMessage) (Session, error) {
+func (h *presenceHandler) OnConnect(c *ws.Conn, auth json.RawMessage) (ws.Session, error) {
 	var payload struct {
 		Token *string `json:"token"`
 	}
@@ -79,13 +83,13 @@ func (h *PresenceHandler) OnConnect(c *Conn, auth json.RawMessage) (Session, err
 }
 
 // presenceSocket is a Conn seen as the actors' Socket.
-type presenceSocket struct{ c *Conn }
+type presenceSocket struct{ c *ws.Conn }
 
-func encodeActorEvent(name string, data []byte) []byte { return EncodeEvent(name, data) }
+func encodeActorEvent(name string, data []byte) []byte { return ws.EncodeEvent(name, data) }
 
-func (s presenceSocket) Emit(ev *actors.Event) bool     { return s.c.SendFrame(ev.Frame(encodeActorEvent)) }
-func (s presenceSocket) Ack(id int64, data []byte) bool { return s.c.Ack(id, data) }
-func (s presenceSocket) Close(reason string)            { s.c.Close(CloseReason(reason)) }
+func (s presenceSocket) Emit(ev *actors.Event) bool      { return s.c.SendFrame(ev.Frame(encodeActorEvent)) }
+func (s presenceSocket) Ack(id int64, data []byte) bool  { return s.c.Ack(id, data) }
+func (s presenceSocket) Close(reason closereason.Reason) { s.c.Close(reason) }
 
 // presenceSession hands the client's events to its conn actor.
 type presenceSession struct{ conn *actors.Conn }
@@ -94,4 +98,4 @@ func (s presenceSession) OnEvent(name string, args []json.RawMessage, ackID int6
 	s.conn.Event(name, args, ackID)
 }
 
-func (s presenceSession) OnClose(reason CloseReason) { s.conn.Closed(string(reason)) }
+func (s presenceSession) OnClose(reason closereason.Reason) { s.conn.Closed(reason) }
