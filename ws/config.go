@@ -54,6 +54,12 @@ type Config struct {
 	// trusted proxies). It must return a string that outlives the request.
 	// nil: the TCP peer's address.
 	ClientIP func(c *fiber.Ctx) string
+	// HoldIdleReaders keeps a reader goroutine blocked on every idle websocket, as
+	// before the poller. False (the default, on Linux): an idle websocket holds no
+	// goroutine; its reader parks the socket in an epoll set and returns, and a new
+	// one starts when bytes arrive (internal/netpoll). Where epoll is missing, or the
+	// connection has no descriptor (TLS in-process), readers are held regardless.
+	HoldIdleReaders bool
 	// Logger; nil discards.
 	Logger *slog.Logger
 }

@@ -23,6 +23,9 @@ import (
 // Opt-in and meaningless under -race:
 //
 //	WS_MEMTEST=1 go test -run TestMemoryPerConnection -v ./ws/
+//
+// WS_MEMTEST_HOLD=1 measures the server with Config.HoldIdleReaders (a goroutine per
+// idle websocket), for the comparison.
 func TestMemoryPerConnection(t *testing.T) {
 	if os.Getenv("WS_MEMTEST") == "" {
 		t.Skip("set WS_MEMTEST=1 (and do not use -race)")
@@ -102,7 +105,8 @@ func TestMemServerHelper(t *testing.T) {
 	if os.Getenv("WS_MEMTEST_HELPER") == "" {
 		t.Skip("helper process")
 	}
-	cfg := Config{PingInterval: time.Hour, PingTimeout: time.Hour, ConnectTimeout: time.Hour}
+	cfg := Config{PingInterval: time.Hour, PingTimeout: time.Hour, ConnectTimeout: time.Hour,
+		HoldIdleReaders: os.Getenv("WS_MEMTEST_HOLD") != ""}
 	h := &testHandler{conns: map[*Conn]bool{}, closed: make(chan CloseReason, 1<<20), ackErrs: make(chan error, 1)}
 	srv := NewServer(cfg, h)
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})

@@ -2,7 +2,6 @@ package ws
 
 import (
 	"context"
-	"github.com/presenced/presenced/internal/jsonscan"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -12,6 +11,8 @@ import (
 
 	"github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
+	"github.com/presenced/presenced/internal/jsonscan"
+	"github.com/presenced/presenced/ws/internal/netpoll"
 )
 
 // Server serves Socket.IO on the paths it is mounted at.
@@ -23,8 +24,9 @@ type Server struct {
 	reg     *registry
 	stats   counters
 	names   internTable
-	ips     *ipLimit      // nil: no per-address limit
-	upgrade fiber.Handler // the contrib websocket handler
+	ips     *ipLimit        // nil: no per-address limit
+	poller  *netpoll.Poller // nil: readers are held (Config.HoldIdleReaders, or no epoll)
+	upgrade fiber.Handler   // the contrib websocket handler
 
 	closing  atomic.Bool
 	active   atomic.Int64 // handlers, websocket goroutines and finalizers running
@@ -47,6 +49,9 @@ func NewServer(cfg Config, h Handler) *Server {
 		stop:    make(chan struct{}),
 		hbDone:  make(chan struct{}),
 	}
+	if !cfg.HoldIdleReaders {
+		srv.poller = sharedPoller(cfg.Logger)
+	}
 	srv.upgrade = websocket.New(srv.serveWS, websocket.Config{
 		Origins:         []string{"*"}, // checked before, per Config.AllowedOrigins
 		ReadBufferSize:  64,            // the library only answers the handshake: wsReader reads frames
@@ -55,6 +60,26 @@ func NewServer(cfg Config, h Handler) *Server {
 	})
 	go srv.heartbeat()
 	return srv
+}
+
+// The process's poller, shared by every Server (one goroutine in epoll_wait for all
+// of them), made on first use and never closed: its registrations end with their
+// connections.
+var (
+	pollerOnce sync.Once
+	poller     *netpoll.Poller
+)
+
+func sharedPoller(log *slog.Logger) *netpoll.Poller {
+	pollerOnce.Do(func() {
+		p, err := netpoll.New()
+		if err != nil {
+			log.Info("ws: idle websockets keep a reader goroutine", "err", err)
+			return
+		}
+		poller = p
+	})
+	return poller
 }
 
 // recoverWS replaces contrib's default, which writes JSON into the socket.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gofiber/contrib/websocket"
+	"github.com/presenced/presenced/ws/internal/netpoll"
 )
 
 // wsTransport is one websocket: the main transport of a session or a probe.
@@ -49,6 +50,11 @@ type wsTransport struct {
 	ctlFlushed []chan struct{}
 	try        directWrite // guarded by session.mu
 	closeSent  atomic.Bool
+	// reg is the socket's place in the Server's poller (nil: its reader is held);
+	// noPark, once set, keeps the reader from parking again: the session is ending,
+	// and its reads must run into the deadline or the close that ends them.
+	reg    atomic.Pointer[netpoll.Registration]
+	noPark atomic.Bool
 	// sess is the session this websocket carries, nil while it only probes an
 	// upgrade; set and read by the reader goroutine only.
 	sess *session
@@ -78,6 +84,59 @@ func newWSTransport(c *websocket.Conn, limit int) *wsTransport {
 func (w *wsTransport) abort() {
 	_ = w.raw.SetDeadline(time.Unix(1, 0))
 	_ = w.closeConn()
+	w.unpark()
+}
+
+// register puts the socket in the Server's poller, so that its reader can park
+// while it is idle; resume is the reader's next run. Without a poller or a
+// descriptor it does nothing: the reader blocks as before.
+func (w *wsTransport) register(srv *Server, resume func()) {
+	if srv.poller == nil || w.rc == nil {
+		return
+	}
+	reg, err := srv.poller.Register(w.rc, resume)
+	if err != nil {
+		srv.log.Debug("ws: websocket not parked when idle", "err", err)
+		return
+	}
+	w.reg.Store(reg)
+}
+
+// unpark makes the reader run to its end: a parked one is started again, a running
+// one no longer parks.
+func (w *wsTransport) unpark() {
+	w.noPark.Store(true)
+	if reg := w.reg.Load(); reg != nil {
+		reg.Wake()
+	}
+}
+
+// park parks the socket when the reader has read it dry, after a poll if the last
+// read does not say so: true when parked (the reader returns and touches nothing
+// more), false when there are bytes to read (or an error to see), or the session is
+// ending.
+func (w *wsTransport) park(reg *netpoll.Registration) bool {
+	for !w.noPark.Load() {
+		if !w.rd.short && w.rd.poll() {
+			return false
+		}
+		if reg.Park() {
+			return true
+		}
+		w.rd.short = false // bytes came meanwhile: read again
+	}
+	return false
+}
+
+// finish ends the websocket after its reader's last read: out of the poller, the
+// read buffer back, the connection closed, the Server's count of it released.
+func (w *wsTransport) finish(srv *Server) {
+	if reg := w.reg.Load(); reg != nil {
+		reg.Close()
+	}
+	w.rd.release()
+	_ = w.closeConn()
+	srv.leave()
 }
 
 // closeConn closes the connection through the listener's wrapper, if any.
@@ -181,6 +240,7 @@ func (w *wsTransport) closeGracefully(timeout time.Duration) {
 		_, _ = w.raw.Write([]byte{0x80 | wsOpClose, 2, 0x03, 0xe8}) // 1000
 	}
 	_ = w.raw.SetReadDeadline(time.Now().Add(min(timeout, time.Second)))
+	w.unpark() // a parked reader would not see the deadline
 }
 
 const (
@@ -440,13 +500,19 @@ var readBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 1<<10); retur
 
 const readPooledMax = 64 << 10
 
-// readLoop reads the session's websocket until it fails or closes.
-func (s *session) readLoop(w *wsTransport) {
+// readLoop reads the session's websocket until it fails or closes (false), or
+// until a socket in the poller is read dry and parked (true): the poller starts
+// serveReads again when bytes arrive.
+func (s *session) readLoop(w *wsTransport) (parked bool) {
+	reg := w.reg.Load()
 	for {
+		if reg != nil && w.rd.buffered() == 0 && w.park(reg) {
+			return true
+		}
 		bin, bp, err := w.rd.next()
 		if err != nil {
 			s.readFailed(err)
-			return
+			return false
 		}
 		b := *bp
 		s.received(len(b))
@@ -541,39 +607,74 @@ func (srv *Server) serveWS(c *websocket.Conn) {
 	go srv.runWS(w, st)
 }
 
-// runWS is a websocket's reader goroutine, for the session's whole life.
+// runWS is a websocket's first reader goroutine: the probe of an upgrade, or a
+// new session's. The reader then runs in serveReads, in this goroutine and, each
+// time the socket was parked idle, in the one the poller starts.
 func (srv *Server) runWS(w *wsTransport, st *wsStart) {
-	defer srv.leave()
-	defer w.closeConn()
-	defer w.rd.release()
 	if st.sess != nil {
-		defer func() {
-			if r := recover(); r != nil {
-				srv.log.Error("ws: panic in upgrade probe", "sid", st.sess.sid, "panic", r)
-			}
-		}()
-		srv.runProbe(w, st.sess)
+		if !srv.probeWS(w, st.sess) {
+			w.finish(srv)
+		}
 		return
 	}
 	slot, ok := srv.ips.acquire(st.hs.remoteIP, true)
 	if !ok { // the address filled up since serve's check: no session
 		srv.stats.ipRefused.Add(1)
+		w.finish(srv)
 		return
 	}
 	s := srv.newSession(st.hs, transportWebsocket)
 	s.ws, w.sess, s.ipSlot = w, s, slot
+	handed := false
 	defer func() {
+		if handed {
+			return // serveReads recovers its own
+		}
 		if r := recover(); r != nil {
 			srv.log.Error("ws: panic in websocket session", "sid", s.sid, "panic", r)
 			s.close(TransportError, false)
 			s.endWS(w)
+			w.finish(srv)
 		}
 	}()
+	w.register(srv, func() { s.serveReads(w) })
 	s.register()
 	s.push(appendOpenPacket(make([]byte, 0, 128), s.sid, false, &srv.cfg), nil)
 	if srv.closing.Load() {
 		s.close(ServerShutdown, true)
 	}
-	s.readLoop(w)
+	handed = true
+	s.serveReads(w)
+}
+
+// probeWS runs an upgrade's probe: true when the websocket went on to carry the
+// session (serveReads then ends it), false when the probe failed.
+func (srv *Server) probeWS(w *wsTransport, s *session) (handed bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			srv.log.Error("ws: panic in upgrade probe", "sid", s.sid, "panic", r)
+			handed = false
+		}
+	}()
+	return srv.runProbe(w, s)
+}
+
+// serveReads is the session's websocket reader from a start or a resume until the
+// socket parks idle (it returns; the poller calls it again on the next bytes) or
+// ends (it finalizes the session and closes the connection).
+func (s *session) serveReads(w *wsTransport) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.srv.log.Error("ws: panic in websocket session", "sid", s.sid, "panic", r)
+			s.close(TransportError, false)
+			s.endWS(w)
+			w.finish(s.srv)
+		}
+	}()
+	w.rd.short = false // a resume: what is there is not known yet
+	if s.readLoop(w) {
+		return
+	}
 	s.endWS(w)
+	w.finish(s.srv)
 }

@@ -19,11 +19,11 @@ var (
 // requests get 400. Nothing but `3probe` is written on the websocket before
 // `5`. On any failure, or after UpgradeTimeout, the probe socket is closed
 // and the session stays on polling.
-func (srv *Server) runProbe(w *wsTransport, s *session) {
+func (srv *Server) runProbe(w *wsTransport, s *session) (handed bool) {
 	s.mu.Lock()
 	if s.state == stateClosed || s.transport != transportPolling || s.probe != nil {
 		s.mu.Unlock()
-		return
+		return false
 	}
 	s.probe = w
 	s.mu.Unlock()
@@ -37,11 +37,12 @@ func (srv *Server) runProbe(w *wsTransport, s *session) {
 		s.mu.Unlock()
 		srv.stats.upgradeFailures.Add(1)
 		srv.log.Debug("ws: upgrade probe failed", "sid", s.sid, "reason", string(UpgradeFailed), "err", err)
-		return
+		return false
 	}
 	srv.stats.upgrades.Add(1)
-	s.readLoop(w)
-	s.endWS(w)
+	w.register(srv, func() { s.serveReads(w) })
+	s.serveReads(w)
+	return true
 }
 
 func (s *session) probeUpgrade(w *wsTransport) error {

@@ -35,6 +35,14 @@ type wsReader struct {
 	rn     int
 	rerr   error
 	readFn func(fd uintptr) bool
+	pollFn func(fd uintptr) bool
+	polled bool // pollFn's read got an answer other than EAGAIN
+
+	// short: the last read(2) returned less than it asked for, so the socket was
+	// read dry then (what the poller needs before a reader may park).
+	short bool
+	// perr is what a poll's read failed with, returned by the next read.
+	perr error
 }
 
 const (
@@ -63,6 +71,7 @@ func newWSReader(raw net.Conn, rc syscall.RawConn, limit int, w *wsTransport) *w
 	r := &wsReader{raw: raw, rc: rc, limit: limit, w: w}
 	if rc != nil {
 		r.readFn = r.readCallback
+		r.pollFn = r.pollCallback
 	}
 	return r
 }
@@ -107,13 +116,52 @@ func (r *wsReader) sysRead(fd uintptr, p []byte) bool {
 			return false
 		}
 		r.rn, r.rerr = max(n, 0), err
+		r.short = n >= 0 && n < len(p)
 		return true
 	}
+}
+
+// pollCallback is poll's read: once, never waiting.
+func (r *wsReader) pollCallback(fd uintptr) bool {
+	r.polled = r.sysRead(fd, (*r.buf)[r.hi:])
+	return true
+}
+
+// poll reads once without waiting, into a buffer taken for it, when nothing is
+// buffered: true when bytes arrived or the read failed (the error is kept for the
+// next read), false when the socket had nothing (EAGAIN: it is read dry, and no
+// buffer is held).
+func (r *wsReader) poll() bool {
+	r.buf = frameBufPool.Get().(*[]byte)
+	r.lo, r.hi = 0, 0
+	r.rn, r.rerr = 0, nil
+	err := r.rc.Read(r.pollFn)
+	switch {
+	case err != nil:
+		r.perr = err // deadline or closed
+	case !r.polled:
+		r.short = true
+		r.release()
+		return false
+	case r.rerr != nil:
+		r.perr = os.NewSyscallError("read", r.rerr)
+	case r.rn == 0:
+		r.perr = io.EOF
+	default:
+		r.hi = r.rn
+		return true
+	}
+	r.release()
+	return true
 }
 
 // read reads once into p (or, when p is nil, after the buffered bytes) and
 // returns how many bytes arrived; io.EOF when the peer closed.
 func (r *wsReader) read(p []byte) (int, error) {
+	if err := r.perr; err != nil {
+		r.perr = nil
+		return 0, err
+	}
 	if r.rc == nil {
 		if p == nil {
 			if r.buf == nil {
