@@ -2,6 +2,9 @@ package ws
 
 import (
 	"encoding/json"
+	"fmt"
+	"net"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -140,4 +143,56 @@ func dialDrain(b *testing.B, e *testEnv) *fws.Conn {
 		b.Fatalf("welcome: %q %v", m, err)
 	}
 	return c
+}
+
+// BenchmarkReceiveWebsocket: a pong-sized message from each of 1,000 loopback
+// websockets per round, until the server has read and dispatched them all — the
+// inbound path a sweep's answers take, with idle readers parked in the poller (the
+// default) and held in a goroutine each (HoldIdleReaders), side by side. The clients
+// write pre-masked frames straight to their sockets, so that their cost stays small.
+func BenchmarkReceiveWebsocket(b *testing.B) {
+	frame := maskedTextFrame([]byte(pongPacket))
+	for _, hold := range []bool{false, true} {
+		b.Run(fmt.Sprintf("conns=1000/hold=%v", hold), func(b *testing.B) {
+			cfg := testConfig()
+			cfg.PingInterval, cfg.PingTimeout = time.Minute, time.Minute
+			cfg.HoldIdleReaders = hold
+			cfg.Logger = nil
+			e := startServer(b, cfg)
+			var clients []net.Conn
+			for range 1000 {
+				c := dialDrain(b, e)
+				clients = append(clients, c.NetConn())
+				b.Cleanup(func() { _ = c.Close() })
+			}
+			before := e.srv.Stats().FramesIn
+			b.ReportAllocs()
+			b.ResetTimer()
+			sent := 0
+			for sent < b.N {
+				for _, c := range clients[:min(len(clients), b.N-sent)] {
+					if _, err := c.Write(frame); err != nil {
+						b.Fatal(err)
+					}
+					sent++
+				}
+				for e.srv.Stats().FramesIn-before < uint64(sent) {
+					runtime.Gosched()
+				}
+			}
+			b.StopTimer()
+		})
+	}
+}
+
+// maskedTextFrame frames p as a client must: a masked text frame.
+func maskedTextFrame(p []byte) []byte {
+	key := [4]byte{1, 2, 3, 4}
+	f := appendWSHeader(nil, wsOpText, len(p))
+	f[1] |= 0x80
+	f = append(f, key[:]...)
+	start := len(f)
+	f = append(f, p...)
+	maskBytes(f[start:], key)
+	return f
 }
