@@ -123,6 +123,12 @@ func (a *connActor) onSweep(ctx actor.Context, m *SweepStarted) {
 	if a.st.expired(m.At) {
 		a.logOut(ctx, ReasonTokenExpired)
 	}
+	if hb, ok := a.sock.(HeartbeatSocket); ok {
+		if !hb.EmitHeartbeat(m.Ping) {
+			a.closed = true
+		}
+		return
+	}
 	a.emit(m.Ping)
 }
 

@@ -24,6 +24,15 @@ type Socket interface {
 	Close(reason closereason.Reason)
 }
 
+// HeartbeatSocket is a Socket that can carry its transport's own heartbeat with the
+// sweep's ping: EmitHeartbeat is Emit for that ping, and the transport may send its
+// heartbeat in the same write (one write and one wake-up per socket and sweep instead
+// of two). Sockets without it get Emit.
+type HeartbeatSocket interface {
+	Socket
+	EmitHeartbeat(ev *Event) bool
+}
+
 // Event is a server → client Socket.IO event. It is built once and may be emitted to
 // thousands of sockets; the transport encodes it once (Frame) and shares the bytes.
 type Event struct {

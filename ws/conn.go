@@ -101,6 +101,15 @@ func (c *Conn) SendFrame(frame []byte) bool {
 	return len(frame) > 1 && frame[0] == eioMessage && c.send(frame)
 }
 
+// SendHeartbeat is SendFrame for the application's own periodic frame (presenced's
+// sweep ping): when the session's Engine.IO ping falls due within the next half
+// PingInterval it is sent now, ahead of frame and in the same write, so that the two
+// heartbeats cost the socket one write (and the client one wake-up) instead of two.
+// Pings then come at most every half PingInterval and never later than before.
+func (c *Conn) SendHeartbeat(frame []byte) bool {
+	return len(frame) > 1 && frame[0] == eioMessage && c.s.open.Load() && c.s.pushHeartbeat(frame, c)
+}
+
 func (c *Conn) send(frame []byte) bool {
 	return c.s.open.Load() && c.s.push(frame, c)
 }

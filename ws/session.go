@@ -175,6 +175,43 @@ func (s *session) push(frame []byte, from *Conn) bool {
 	return true
 }
 
+// pushHeartbeat is push for the application's periodic frame: with the Engine.IO
+// ping ahead of it, in one write, when the ping is due within half an interval.
+func (s *session) pushHeartbeat(frame []byte, from *Conn) bool {
+	now := time.Now()
+	s.mu.Lock()
+	if s.state != stateOpen || s.conn != from || s.sio != sioConnected ||
+		now.Sub(s.lastPing) < s.srv.cfg.PingInterval/2 {
+		s.mu.Unlock()
+		return s.push(frame, from)
+	}
+	if !s.fitsLocked(&s.q, len(framePing)+len(frame)) || len(s.q)+2 > s.srv.cfg.OutboundQueue {
+		frames, bytes := s.pendingLocked(&s.q)
+		s.mu.Unlock()
+		s.slowConsumer(frames, bytes)
+		return false
+	}
+	s.pingedLocked(now)
+	if w := s.ws; w != nil && len(s.q) == 0 && w.rc != nil && !w.writing && len(frame) <= wsInlineMax {
+		return s.writeDirectLocked(w, framePing, frame)
+	}
+	s.q = append(s.q, framePing, frame)
+	s.qBytes += len(framePing) + len(frame)
+	s.kickLocked()
+	s.mu.Unlock()
+	return true
+}
+
+// pingedLocked notes a ping sent now: the next is due a PingInterval later, and
+// something must arrive within PingTimeout of the first one unanswered.
+func (s *session) pingedLocked(now time.Time) {
+	s.lastPing = now
+	if s.alive.Load() || s.waitingPong.IsZero() {
+		s.waitingPong = now
+	}
+	s.alive.Store(false)
+}
+
 // pendingLocked is what counts against the outbound bound of q (s.q or
 // s.pre): its frames and their bytes, and for s.q also the control frames
 // (pongs, close) that the websocket reader queued for the writer. Whatever a
@@ -205,8 +242,8 @@ func (s *session) fitsLocked(q *[][]byte, n int) bool {
 // goroutine instead of starting a writer for it: a sweep's pings and the acks
 // of pongs leave in one loop, without a goroutine per write. What the socket
 // does not take at once goes to the writer. It unlocks s.mu.
-func (s *session) writeDirectLocked(w *wsTransport, frame []byte) bool {
-	rest, err := w.tryWrite(frame, s.srv)
+func (s *session) writeDirectLocked(w *wsTransport, frames ...[]byte) bool {
+	rest, err := w.tryWrite(s.srv, frames...)
 	if err != nil {
 		s.mu.Unlock()
 		s.close(writeErrReason(err), false)
@@ -405,11 +442,7 @@ func (s *session) tick(now time.Time) {
 	}
 	ping := now.Sub(s.lastPing) >= cfg.PingInterval
 	if ping {
-		s.lastPing = now
-		if alive || s.waitingPong.IsZero() {
-			s.waitingPong = now
-		}
-		s.alive.Store(false)
+		s.pingedLocked(now)
 	}
 	s.mu.Unlock()
 	if ping {

@@ -361,17 +361,20 @@ func (w *wsTransport) writeRest(rest []byte, ctl [][]byte, srv *Server) error {
 	return err
 }
 
-// tryWrite writes one small frame with a single non-blocking write(2), in the
+// tryWrite writes small frames (one, or a ping and the frame it rides with) with a single non-blocking write(2), in the
 // caller's goroutine: as much as the socket's send buffer takes now, never
 // waiting for more. It returns the unwritten tail (nil when it all went out),
 // which the caller must hand to the writer before anything else. Called with
 // session.mu held, while no writer runs and nothing is queued or pending, so
 // frames keep their order and are never split by another write.
-func (w *wsTransport) tryWrite(frame []byte, srv *Server) (rest []byte, err error) {
+func (w *wsTransport) tryWrite(srv *Server, frames ...[]byte) (rest []byte, err error) {
 	bp := writeBufPool.Get().(*[]byte)
-	buf := appendWSHeader((*bp)[:0], wsOpText, len(frame))
-	buf = append(buf, frame...)
-	srv.stats.framesOut.Add(1)
+	buf := (*bp)[:0]
+	for _, frame := range frames {
+		buf = appendWSHeader(buf, wsOpText, len(frame))
+		buf = append(buf, frame...)
+	}
+	srv.stats.framesOut.Add(uint64(len(frames)))
 	srv.stats.bytesOut.Add(uint64(len(buf)))
 	rest, err = w.tryWriteBytes(buf, srv)
 	*bp = buf[:0]

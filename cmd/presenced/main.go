@@ -175,7 +175,7 @@ func serve(ctx context.Context, stopSignals func(), cfg *config, log *slog.Logge
 	}
 	sockets.Store(ws.NewServer(ws.Config{
 		AllowedOrigins: cfg.origins, MaxConnsPerIP: cfg.MaxConnsPerIP, ClientIP: cfg.proxies.Of,
-		Logger: log.With("component", "ws"),
+		HoldIdleReaders: !cfg.WSParkIdle, Logger: log.With("component", "ws"),
 	}, newPresenceHandler(sys, log.With("component", "ws"))))
 
 	reg := prometheus.NewRegistry()

@@ -41,7 +41,7 @@ func (e connectRefused) ConnectErrorData() any { return map[string]string{"code"
 
 var (
 	_ interface{ ConnectErrorData() any } = connectRefused{}
-	_ actors.Socket                       = presenceSocket{}
+	_ actors.HeartbeatSocket              = presenceSocket{}
 	_ ws.Session                          = presenceSession{}
 )
 
@@ -87,7 +87,10 @@ type presenceSocket struct{ c *ws.Conn }
 
 func encodeActorEvent(name string, data []byte) []byte { return ws.EncodeEvent(name, data) }
 
-func (s presenceSocket) Emit(ev *actors.Event) bool      { return s.c.SendFrame(ev.Frame(encodeActorEvent)) }
+func (s presenceSocket) Emit(ev *actors.Event) bool { return s.c.SendFrame(ev.Frame(encodeActorEvent)) }
+func (s presenceSocket) EmitHeartbeat(ev *actors.Event) bool {
+	return s.c.SendHeartbeat(ev.Frame(encodeActorEvent))
+}
 func (s presenceSocket) Ack(id int64, data []byte) bool  { return s.c.Ack(id, data) }
 func (s presenceSocket) Close(reason closereason.Reason) { s.c.Close(reason) }
 
