@@ -1,8 +1,9 @@
-// Package ws serves Socket.IO v5 over Engine.IO v4 on a fiber app: the wire
-// codecs (fuzzed), the websocket and HTTP long-polling transports, the upgrade
-// from polling to websocket, heartbeats, origin checks and CORS, and a small
-// Handler/Session seam through which the application sees one Conn per
-// Socket.IO connection on namespace "/".
+// Package ws serves Socket.IO v5 over Engine.IO v4 on a fiber app: the
+// websocket and HTTP long-polling transports, the upgrade from polling to
+// websocket, heartbeats, origin checks and CORS, and a small Handler/Session
+// seam through which the application sees one Conn per Socket.IO connection
+// on namespace "/". The wire format itself (pure, fuzzed encode and decode)
+// is package ws/codec, which the load generator uses too.
 //
 // What ws owns, and what it does not:
 //   - It owns every byte on the wire and every goroutine that touches a socket.

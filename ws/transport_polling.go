@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/presenced/presenced/ws/codec"
 )
 
 const textPlain = "text/plain; charset=UTF-8"
@@ -31,7 +33,7 @@ func (srv *Server) pollHandshake(c *fiber.Ctx) error {
 		s.close(ServerShutdown, false)
 		return c.SendStatus(fiber.StatusServiceUnavailable)
 	}
-	body := appendOpenPacket(make([]byte, 0, 128), s.sid, true, &srv.cfg)
+	body := srv.cfg.appendOpen(make([]byte, 0, 128), s.sid, true)
 	srv.stats.framesOut.Add(1)
 	srv.stats.bytesOut.Add(uint64(len(body)))
 	c.Set(fiber.HeaderContentType, textPlain)
@@ -135,7 +137,7 @@ func (s *session) pollBodyLocked() []byte {
 		for _, f := range frames {
 			n += len(f)
 		}
-		body = appendPollingPayload(make([]byte, 0, n), frames)
+		body = codec.AppendPollingPayload(make([]byte, 0, n), frames)
 	}
 	s.srv.stats.framesOut.Add(uint64(len(frames)))
 	s.srv.stats.bytesOut.Add(uint64(len(body)))
@@ -178,7 +180,7 @@ func (s *session) pollPOST(c *fiber.Ctx) error {
 		return writeEngineError(c, errBadRequest)
 	}
 	s.inMu.Lock()
-	err := decodeEnginePayload(body, func(p enginePacket) error {
+	err := codec.DecodeEnginePayload(body, func(p codec.EnginePacket) error {
 		s.received(len(p.Data) + 1)
 		if !s.onEnginePacket(p, false) {
 			return errStopPayload

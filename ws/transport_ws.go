@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/gofiber/contrib/websocket"
+
+	"github.com/presenced/presenced/ws/codec"
 )
 
 // wsTransport is one websocket: the main transport of a session or a probe.
@@ -452,11 +454,11 @@ func (s *session) readLoop(w *wsTransport) {
 		s.received(len(b))
 		s.inMu.Lock()
 		if bin {
-			s.onEnginePacket(enginePacket{Type: eioMessage, Data: b, Binary: true}, true)
-		} else if p, err := decodeEnginePacket(b, false); err != nil {
+			s.onEnginePacket(codec.EnginePacket{Type: codec.EngineMessage, Data: b, Binary: true}, true)
+		} else if typ, data, err := codec.DecodeEngineText(b); err != nil {
 			s.fail(ParseError, err)
 		} else {
-			s.onEnginePacket(p, true)
+			s.onEnginePacket(codec.EnginePacket{Type: typ, Data: data}, true)
 		}
 		s.inMu.Unlock()
 		putReadBuf(bp)
@@ -570,7 +572,7 @@ func (srv *Server) runWS(w *wsTransport, st *wsStart) {
 		}
 	}()
 	s.register()
-	s.push(appendOpenPacket(make([]byte, 0, 128), s.sid, false, &srv.cfg), nil)
+	s.push(srv.cfg.appendOpen(make([]byte, 0, 128), s.sid, false), nil)
 	if srv.closing.Load() {
 		s.close(ServerShutdown, true)
 	}
