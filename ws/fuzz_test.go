@@ -31,7 +31,7 @@ func FuzzWSReader(f *testing.F) {
 		defer srvEnd.Close()
 		go func() { _, _ = io.Copy(io.Discard, cliEnd) }() // control-frame answers
 		go func() { _, _ = cliEnd.Write(in); _ = cliEnd.Close() }()
-		w := &wsTransport{raw: srvEnd}
+		w := &wsTransport{raw: srvEnd, ctlTimeout: DefaultControlTimeout}
 		r := newWSReader(srvEnd, nil, limit, w)
 		_ = srvEnd.SetReadDeadline(time.Now().Add(5 * time.Second))
 		for i := 0; ; i++ {

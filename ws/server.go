@@ -130,7 +130,7 @@ func (srv *Server) gauge(t transportKind) *atomic.Int64 {
 // heartbeat is the one goroutine that drives every session's timers.
 func (srv *Server) heartbeat() {
 	defer close(srv.hbDone)
-	t := time.NewTicker(srv.cfg.tick())
+	t := time.NewTicker(srv.cfg.HeartbeatTick)
 	defer t.Stop()
 	var buf []*session
 	for {

@@ -374,7 +374,7 @@ func (s *session) tick(now time.Time) {
 	case stateClosing:
 		// A polling session whose last frames nobody came to fetch.
 		expired := s.transport == transportPolling && s.ws == nil &&
-			now.Sub(s.closingAt) > cfg.PingTimeout+cfg.UpgradeTimeout
+			now.Sub(s.closingAt) > cfg.PollCloseTimeout
 		s.mu.Unlock()
 		if expired {
 			s.close(s.reason, false)

@@ -59,7 +59,7 @@ func (s *session) pollGET(c *fiber.Ctx) error {
 	s.getPending = true
 	body, ok := s.takePollLocked()
 	if !ok {
-		guard := time.Now().Add(s.srv.cfg.PingInterval + s.srv.cfg.PingTimeout)
+		guard := time.Now().Add(s.srv.cfg.PollTimeout)
 		done := c.Context().Done()
 		if conn, rc := s.peek.watchable(c.Context().Conn()); rc != nil {
 			body = s.watchPollLocked(conn, rc, guard, done)

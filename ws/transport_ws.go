@@ -54,25 +54,28 @@ type wsTransport struct {
 	// sess is the session this websocket carries, nil while it only probes an
 	// upgrade; set and read by the reader goroutine only.
 	sess *session
+	// ctlTimeout is Config.ControlTimeout (DefaultControlTimeout in tests
+	// that build a transport by hand).
+	ctlTimeout time.Duration
 }
 
 // newWSTransport takes the connection out of contrib's Conn, which must not
 // be used afterwards (it goes back to its pool when the handler returns).
-func newWSTransport(c *websocket.Conn, limit int) *wsTransport {
+func newWSTransport(c *websocket.Conn, cfg *Config) *wsTransport {
 	conn := c.NetConn()
 	if u, ok := conn.(interface{ UnsafeConn() net.Conn }); ok {
 		conn = u.UnsafeConn() // fasthttp's hijack wrapper: its reader is empty after the upgrade
 	}
 	raw := innerConn(conn)
 	_, vectored := raw.(*net.TCPConn)
-	w := &wsTransport{conn: conn, raw: raw, vectored: vectored}
+	w := &wsTransport{conn: conn, raw: raw, vectored: vectored, ctlTimeout: cfg.ControlTimeout}
 	if sc, ok := raw.(syscall.Conn); ok {
 		if rc, err := sc.SyscallConn(); err == nil {
 			w.rc = rc
 			w.try.write = w.try.run
 		}
 	}
-	w.rd = newWSReader(raw, w.rc, limit, w)
+	w.rd = newWSReader(raw, w.rc, cfg.MaxPayload, w)
 	return w
 }
 
@@ -115,19 +118,19 @@ func (w *wsTransport) sendCloseFrame(payload []byte) {
 // writeControl writes one control frame (payload ≤ 125 bytes) from the
 // reader goroutine, never in the middle of another frame: while the writer
 // runs or the tail of a direct write is pending, the frame goes through the
-// writer (a close frame waits up to a second for it: the session is cut right
-// after); otherwise it goes out like a direct write. A frame that waits for
+// writer (a close frame waits up to ControlTimeout for it: the session is cut
+// right after); otherwise it goes out like a direct write. A frame that waits for
 // the writer counts against the session's outbound bound like a queued one
 // (a client flooding pings without reading is a slow consumer), except the
 // one close frame. A probe's reader is its connection's only writer, and
-// writes synchronously: a probe that cannot take a pong within a second is
-// cut (a timed-out write may have left half a frame).
+// writes synchronously: a probe that cannot take a pong within ControlTimeout
+// is cut (a timed-out write may have left half a frame).
 func (w *wsTransport) writeControl(op byte, payload []byte) {
 	frame := appendWSHeader(make([]byte, 0, 2+len(payload)), op, len(payload))
 	frame = append(frame, payload...)
 	s := w.sess
 	if s == nil {
-		_ = w.raw.SetWriteDeadline(time.Now().Add(time.Second))
+		_ = w.raw.SetWriteDeadline(time.Now().Add(w.ctlTimeout))
 		_, err := w.raw.Write(frame)
 		_ = w.raw.SetWriteDeadline(time.Time{})
 		if err != nil {
@@ -157,7 +160,7 @@ func (w *wsTransport) writeControl(op byte, payload []byte) {
 		s.kickLocked()
 		s.mu.Unlock()
 		if flushed != nil {
-			t := time.NewTimer(time.Second)
+			t := time.NewTimer(w.ctlTimeout)
 			defer t.Stop()
 			select {
 			case <-flushed:
@@ -175,14 +178,14 @@ func (w *wsTransport) writeControl(op byte, payload []byte) {
 	// An error: the reader sees the connection fail.
 }
 
-// closeGracefully sends a normal-closure frame and gives the client a short
-// while to answer before the reader gives up.
-func (w *wsTransport) closeGracefully(timeout time.Duration) {
+// closeGracefully sends a normal-closure frame and gives the client
+// ControlTimeout to answer before the reader gives up.
+func (w *wsTransport) closeGracefully() {
 	if !w.closeSent.Swap(true) {
-		_ = w.raw.SetWriteDeadline(time.Now().Add(timeout))
+		_ = w.raw.SetWriteDeadline(time.Now().Add(w.ctlTimeout))
 		_, _ = w.raw.Write([]byte{0x80 | wsOpClose, 2, 0x03, 0xe8}) // 1000
 	}
-	_ = w.raw.SetReadDeadline(time.Now().Add(min(timeout, time.Second)))
+	_ = w.raw.SetReadDeadline(time.Now().Add(w.ctlTimeout))
 }
 
 const (
@@ -394,7 +397,7 @@ func (s *session) writeLoop(w *wsTransport) {
 			}
 			s.mu.Unlock()
 			if closing {
-				w.closeGracefully(s.srv.cfg.WriteTimeout)
+				w.closeGracefully()
 			}
 			return
 		}
@@ -535,7 +538,7 @@ const wsLocalsKey = "presenced.ws.start"
 // reader and contrib its Conn; the session runs on a goroutine of its own.
 func (srv *Server) serveWS(c *websocket.Conn) {
 	st, _ := c.Locals(wsLocalsKey).(*wsStart)
-	w := newWSTransport(c, srv.cfg.MaxPayload)
+	w := newWSTransport(c, &srv.cfg)
 	if st == nil || !srv.enter() {
 		_ = w.closeConn() // fasthttp keeps hijacked connections open
 		return
