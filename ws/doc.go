@@ -13,9 +13,9 @@
 //     raw CONNECT auth object; the application decides.
 //   - Only namespace "/" exists. A CONNECT to another namespace is refused with
 //     CONNECT_ERROR "Invalid namespace" and the session stays usable for "/".
-//   - Binary Socket.IO packets (BINARY_EVENT, BINARY_ACK) are not delivered: the
-//     packet and its attachments are dropped (counted in Stats.BinaryDropped) and
-//     the session stays up. The server never sends binary.
+//   - Binary Socket.IO packets (BINARY_EVENT, BINARY_ACK) are refused: the
+//     session is closed with ProtocolError (counted in Stats.BinaryRefused)
+//     before their attachments are read. The server never sends binary.
 //   - One Engine.IO session carries at most one Socket.IO connection: after the
 //     client's DISCONNECT the engine session is closed too.
 //

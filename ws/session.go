@@ -95,9 +95,8 @@ type session struct {
 	registered  bool
 	ipSlot      ipSlot // the place held in Server.ips, given back at unregister
 
-	inMu            sync.Mutex
-	app             Session // the application's, set when OnConnect accepted
-	dropAttachments int     // binary attachments still to discard
+	inMu sync.Mutex
+	app  Session // the application's, set when OnConnect accepted
 }
 
 func (srv *Server) newSession(hs handshake, t transportKind) *session {

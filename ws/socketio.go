@@ -12,8 +12,8 @@ import (
 var (
 	errInvalidState  = errors.New("packet for a namespace the client has not joined")
 	errClientPing    = errors.New("invalid heartbeat direction")
-	errTextInBinary  = errors.New("text packet while binary attachments were expected")
 	errUnexpectedBin = errors.New("binary packet without a binary event")
+	errBinaryRefused = errors.New("binary socket.io packet (attachments are not supported)")
 )
 
 // onEnginePacket handles one inbound Engine.IO packet on an established
@@ -26,7 +26,9 @@ func (s *session) onEnginePacket(p codec.EnginePacket, viaWS bool) bool {
 	switch p.Type {
 	case codec.EngineMessage:
 		if p.Binary {
-			return s.onBinary()
+			// Only the attachments of a BINARY_EVENT or BINARY_ACK may be binary,
+			// and those are refused before their attachments arrive.
+			return s.fail(ParseError, errUnexpectedBin)
 		}
 		return s.onMessage(p.Data)
 	case codec.EnginePong:
@@ -43,26 +45,21 @@ func (s *session) onEnginePacket(p codec.EnginePacket, viaWS bool) bool {
 	return true // open, upgrade, noop: ignored, as the reference does
 }
 
-func (s *session) onBinary() bool {
-	if s.dropAttachments == 0 {
-		return s.fail(ParseError, errUnexpectedBin)
-	}
-	s.dropAttachments--
-	return true
-}
-
 // onMessage handles one Socket.IO packet. Called with inMu held.
 func (s *session) onMessage(data []byte) bool {
-	if s.dropAttachments > 0 {
-		return s.fail(ParseError, errTextInBinary)
-	}
 	var scratch [8]json.RawMessage
 	p, err := codec.DecodeSocketPacket(data, scratch[:0])
 	if err != nil {
 		return s.fail(ParseError, err)
 	}
-	if p.Type == codec.SocketConnect {
+	switch p.Type {
+	case codec.SocketConnect:
 		return s.onConnect(p)
+	case codec.SocketBinaryEvent, codec.SocketBinaryAck:
+		// Not supported, on any namespace: refused with a protocol error,
+		// before its attachments (the spec lets a server refuse binary).
+		s.srv.stats.binaryRefused.Add(1)
+		return s.fail(ProtocolError, errBinaryRefused)
 	}
 	s.mu.Lock()
 	joined := s.sio == sioConnected
@@ -89,11 +86,6 @@ func (s *session) onMessage(data []byte) bool {
 			args := codec.CopyArgs(p.Data, p.Elems)
 			s.callApp(func() { a.cb(args, nil) })
 		}
-		return true
-	case codec.SocketBinaryEvent, codec.SocketBinaryAck:
-		// Not supported: drop the packet and its attachments, keep the session.
-		s.dropAttachments = p.Attachments
-		s.srv.stats.binaryDropped.Add(1)
 		return true
 	}
 	return s.fail(ProtocolError, errInvalidState) // CONNECT_ERROR from a client

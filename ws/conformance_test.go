@@ -1,0 +1,241 @@
+package ws
+
+import (
+	"encoding/json"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	fws "github.com/fasthttp/websocket"
+	"github.com/gofiber/fiber/v2"
+)
+
+// Conformance with the Engine.IO v4 and Socket.IO v5 specifications
+// (github.com/socketio/engine.io-protocol, socket.io-protocol), and with the
+// reference server where they are silent. The handler is the protocol test
+// suite's echo server: on CONNECT it emits "auth" with the CONNECT payload,
+// "message" is emitted back as "message-back", "message-with-ack" is acked
+// with its arguments; and here "close" makes the server close the session.
+// The timers are the suite's: pingInterval 300 ms, pingTimeout 200 ms,
+// connectTimeout 1 s.
+
+func confConfig() Config {
+	return Config{
+		PingInterval:   300 * time.Millisecond,
+		PingTimeout:    200 * time.Millisecond,
+		ConnectTimeout: time.Second,
+		UpgradeTimeout: 2 * time.Second,
+		WriteTimeout:   2 * time.Second,
+		AckTimeout:     2 * time.Second,
+		Logger:         testLogger(),
+	}
+}
+
+type confClose struct {
+	id     string
+	reason CloseReason
+}
+
+type confHandler struct {
+	hook   func(c *Conn, auth json.RawMessage) // runs at the end of OnConnect, when set
+	closed chan confClose
+	mu     sync.Mutex
+	conns  []*Conn // every accepted connection, in order
+}
+
+func newConfHandler() *confHandler { return &confHandler{closed: make(chan confClose, 100)} }
+
+func (h *confHandler) OnConnect(c *Conn, auth json.RawMessage) (Session, error) {
+	if auth == nil {
+		auth = json.RawMessage(`{}`)
+	}
+	c.Emit("auth", auth)
+	if h.hook != nil {
+		h.hook(c, auth)
+	}
+	h.mu.Lock()
+	h.conns = append(h.conns, c)
+	h.mu.Unlock()
+	return &confSession{h: h, c: c}, nil
+}
+
+// last is the connection accepted last.
+func (h *confHandler) last() *Conn {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.conns[len(h.conns)-1]
+}
+
+// expectClose waits for the OnClose of connection id, skipping those of
+// connections that earlier steps left behind.
+func (h *confHandler) expectClose(t testing.TB, id string, want CloseReason) {
+	t.Helper()
+	timeout := time.After(5 * time.Second)
+	for {
+		select {
+		case c := <-h.closed:
+			if c.id != id {
+				t.Logf("OnClose(%q) of %s while waiting for %s's", c.reason, c.id, id)
+				continue
+			}
+			if c.reason != want {
+				t.Fatalf("OnClose(%q) of %s, want OnClose(%q)", c.reason, id, want)
+			}
+			return
+		case <-timeout:
+			t.Fatalf("no OnClose(%q) of %s", want, id)
+		}
+	}
+}
+
+type confSession struct {
+	h *confHandler
+	c *Conn
+}
+
+func (s *confSession) OnEvent(name string, args []json.RawMessage, ack int64) {
+	switch name {
+	case "message":
+		s.c.Emit("message-back", args...)
+	case "message-with-ack":
+		s.c.Ack(ack, args...)
+	case "close":
+		s.c.Close("test close")
+	}
+}
+
+func (s *confSession) OnClose(reason CloseReason) { s.h.closed <- confClose{s.c.ID(), reason} }
+
+func startConf(t *testing.T, cfg Config, h *confHandler) *testEnv {
+	t.Helper()
+	return startHandler(t, cfg, h, fiber.Config{}, nil)
+}
+
+// wsConnect opens a websocket-only session and connects to "/" with the
+// CONNECT packet connect (e.g. "40"); it returns the socket id, after the
+// "auth" event.
+func wsConnect(t *testing.T, e *testEnv, connect string) (*rawWS, string) {
+	t.Helper()
+	w, _, err := e.dialWS("EIO=4&transport=websocket", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := w.read(); !strings.HasPrefix(m, `0{"sid":`) {
+		t.Fatalf("open packet: %q", m)
+	}
+	w.send(connect)
+	id := connectReply(t, w.read())
+	if m := w.read(); !strings.HasPrefix(m, `42["auth",`) {
+		t.Fatalf("auth event: %q", m)
+	}
+	return w, id
+}
+
+// connectReply checks a CONNECT reply and returns its socket id.
+func connectReply(t testing.TB, m string) string {
+	t.Helper()
+	var v struct{ Sid string }
+	if !strings.HasPrefix(m, "40{") || json.Unmarshal([]byte(m[2:]), &v) != nil || v.Sid == "" {
+		t.Fatalf("CONNECT reply: %q", m)
+	}
+	return v.Sid
+}
+
+// pollPackets GETs until n packets other than pings have arrived (pings are
+// answered), within 5 s.
+func pollPackets(t testing.TB, e *testEnv, q string, n int) []string {
+	t.Helper()
+	var got []string
+	deadline := time.Now().Add(5 * time.Second)
+	for len(got) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d packets of %d: %q", len(got), n, got)
+		}
+		code, body := e.poll("GET", q, "")
+		if code != 200 {
+			t.Fatalf("GET: %d %q (after %q)", code, body, got)
+		}
+		for _, p := range strings.Split(body, "\x1e") {
+			switch p {
+			case "2":
+				e.poll("POST", q, "3")
+			case "6":
+			default:
+				got = append(got, p)
+			}
+		}
+	}
+	return got
+}
+
+func pollSession(t testing.TB, e *testEnv) (q, sid string) {
+	t.Helper()
+	sid = e.pollHandshake()
+	return "EIO=4&transport=polling&sid=" + sid, sid
+}
+
+// TestConformanceBinaryRefused: binary attachments are not supported (the
+// specification lets a server refuse them): a BINARY_EVENT or BINARY_ACK
+// closes the session with a protocol error before its attachments are read,
+// on either transport; nothing panics and other sessions go on.
+func TestConformanceBinaryRefused(t *testing.T) {
+	h := newConfHandler()
+	e := startConf(t, confConfig(), h)
+	witness, _ := wsConnect(t, e, "40")
+	defer witness.close()
+	packets := []string{
+		`452-["message",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]`, // the suite's
+		`4512-["message-with-ack",{"_placeholder":true,"num":0}]`,
+		`461-0[{"_placeholder":true,"num":0}]`,
+		`451-/custom,["message",{"_placeholder":true,"num":0}]`,
+	}
+	for _, p := range packets {
+		t.Run("websocket "+p, func(t *testing.T) {
+			before := e.srv.Stats()
+			w, id := wsConnect(t, e, "40")
+			defer w.close()
+			w.send(p)
+			_ = w.c.WriteMessage(fws.BinaryMessage, []byte{1, 2, 3}) // the server may have closed already
+			if err := w.expectClosed(2 * time.Second); err != nil {
+				t.Fatal(err)
+			}
+			h.expectClose(t, id, ProtocolError)
+			st := e.srv.Stats()
+			if st.BinaryRefused != before.BinaryRefused+1 || st.ProtocolErrors != before.ProtocolErrors+1 {
+				t.Fatalf("stats before %+v after %+v", before, st)
+			}
+		})
+		t.Run("polling "+p, func(t *testing.T) {
+			before := e.srv.Stats()
+			q, _ := pollSession(t, e)
+			e.poll("POST", q, "40")
+			id := connectReply(t, pollPackets(t, e, q, 2)[0])
+			if code, body := e.poll("POST", q, p+"\x1ebAQID"); code != 200 || body != "ok" {
+				t.Fatalf("POST: %d %q", code, body)
+			}
+			h.expectClose(t, id, ProtocolError)
+			if code, body := e.poll("GET", q, ""); code != 400 || body != code1 {
+				t.Fatalf("GET after the refusal: %d %q", code, body)
+			}
+			if st := e.srv.Stats(); st.BinaryRefused != before.BinaryRefused+1 {
+				t.Fatalf("stats before %+v after %+v", before, st)
+			}
+		})
+	}
+	t.Run("attachment without a binary packet", func(t *testing.T) {
+		w, id := wsConnect(t, e, "40")
+		defer w.close()
+		if err := w.c.WriteMessage(fws.BinaryMessage, []byte{1}); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.expectClosed(2 * time.Second); err != nil {
+			t.Fatal(err)
+		}
+		h.expectClose(t, id, ParseError)
+	})
+	witness.send(`42["message","alive"]`)
+	if m := witness.read(); m != `42["message-back","alive"]` {
+		t.Fatalf("witness: %q", m)
+	}
+}
