@@ -25,8 +25,9 @@ type Config struct {
 	// UpgradeTimeout bounds the polling→websocket probe. Zero →
 	// DefaultUpgradeTimeout (10s).
 	UpgradeTimeout time.Duration
-	// ConnectTimeout: a session with no Socket.IO CONNECT within it is
-	// closed. Zero → DefaultConnectTimeout (45s).
+	// ConnectTimeout: a session without a Socket.IO connection for this long
+	// (no CONNECT since the handshake, or none since the client's
+	// DISCONNECT) is closed. Zero → DefaultConnectTimeout (45s).
 	ConnectTimeout time.Duration
 	// WriteTimeout bounds every websocket write of data frames. Zero →
 	// DefaultWriteTimeout (10s).

@@ -175,6 +175,98 @@ func pollSession(t testing.TB, e *testEnv) (q, sid string) {
 	return "EIO=4&transport=polling&sid=" + sid, sid
 }
 
+// TestConformanceDisconnectKeepsSession: a DISCONNECT of "/" closes the
+// Socket.IO socket, not the Engine.IO session (socket.io-protocol's suite: the
+// next packet is a ping); the client may CONNECT again on it and gets a new
+// socket; a session left without a connection is closed after ConnectTimeout.
+func TestConformanceDisconnectKeepsSession(t *testing.T) {
+	h := newConfHandler()
+	cfg := confConfig()
+	e := startConf(t, cfg, h)
+
+	t.Run("websocket", func(t *testing.T) {
+		w, id := wsConnect(t, e, "40")
+		defer w.close()
+		old := h.last()
+		w.send("41")
+		h.expectClose(t, id, ClientDisconnect)
+		if old.Emit("late") || old.Ack(1) || old.SendFrame(EncodeEvent("late")) {
+			t.Fatal("the disconnected Conn accepted a write")
+		}
+		if m, err := w.readRaw(2 * time.Second); m != "2" || err != nil {
+			t.Fatalf("after DISCONNECT: %q %v, want a ping", m, err)
+		}
+		w.send("3")
+		w.send(`40{"token":"again"}`)
+		id2 := connectReply(t, w.read())
+		if id2 == id {
+			t.Fatalf("the same socket id %q twice", id)
+		}
+		if m := w.read(); m != `42["auth",{"token":"again"}]` {
+			t.Fatalf("auth: %q", m)
+		}
+		w.send(`42["message","after reconnect"]`)
+		if m := w.read(); m != `42["message-back","after reconnect"]` {
+			t.Fatalf("echo: %q", m)
+		}
+		// Left without a connection (pings answered): closed after ConnectTimeout.
+		w.send("41")
+		start := time.Now()
+		h.expectClose(t, id2, ClientDisconnect)
+		for {
+			m, err := w.readRaw(3 * time.Second)
+			if err != nil {
+				break
+			}
+			if m != "2" {
+				t.Fatalf("unexpected %q", m)
+			}
+			w.send("3")
+		}
+		if d := time.Since(start); d < cfg.ConnectTimeout-50*time.Millisecond || d > cfg.ConnectTimeout+time.Second {
+			t.Fatalf("closed %v after the DISCONNECT, want about %v", d, cfg.ConnectTimeout)
+		}
+	})
+
+	t.Run("polling", func(t *testing.T) {
+		q, _ := pollSession(t, e)
+		e.poll("POST", q, "40")
+		pkts := pollPackets(t, e, q, 2)
+		id := connectReply(t, pkts[0])
+		e.poll("POST", q, "41")
+		h.expectClose(t, id, ClientDisconnect)
+		if code, body := e.poll("GET", q, ""); code != 200 || body != "2" {
+			t.Fatalf("after DISCONNECT: %d %q, want a ping", code, body)
+		}
+		e.poll("POST", q, "3")
+		e.poll("POST", q, "40")
+		pkts = pollPackets(t, e, q, 2)
+		if id2 := connectReply(t, pkts[0]); id2 == id {
+			t.Fatalf("the same socket id %q twice", id)
+		}
+		e.poll("POST", q, "41")
+		start := time.Now()
+		for {
+			code, body := e.poll("GET", q, "")
+			if code == 400 {
+				if body != code1 {
+					t.Fatalf("closed session: %q", body)
+				}
+				break
+			}
+			if body == "2" {
+				e.poll("POST", q, "3")
+			}
+			if time.Since(start) > 3*time.Second {
+				t.Fatal("still open 3 s after the DISCONNECT")
+			}
+		}
+		if d := time.Since(start); d < cfg.ConnectTimeout-50*time.Millisecond {
+			t.Fatalf("closed %v after the DISCONNECT, want about %v", d, cfg.ConnectTimeout)
+		}
+	})
+}
+
 // TestConformanceBinaryRefused: binary attachments are not supported (the
 // specification lets a server refuse them): a BINARY_EVENT or BINARY_ACK
 // closes the session with a protocol error before its attachments are read,

@@ -56,10 +56,9 @@ type pendingAck struct {
 // state machine; fields under inMu belong to the inbound side (the packet
 // being handled and the application's Session).
 type session struct {
-	srv     *Server
-	sid     string
-	hs      handshake
-	created time.Time
+	srv *Server
+	sid string
+	hs  handshake
 
 	alive atomic.Bool // something arrived since the last ping
 	open  atomic.Bool // state == stateOpen, readable without mu on the inbound path
@@ -86,6 +85,7 @@ type session struct {
 	preBytes    int             // the size of pre's frames
 	sio         sioState
 	conn        *Conn
+	unconnected time.Time // since when the session has no Socket.IO connection (handshake, DISCONNECT)
 	lastPing    time.Time
 	waitingPong time.Time // first unanswered ping
 	closingAt   time.Time
@@ -101,7 +101,7 @@ type session struct {
 
 func (srv *Server) newSession(hs handshake, t transportKind) *session {
 	now := time.Now()
-	s := &session{srv: srv, sid: newID(), hs: hs, created: now, transport: t, lastPing: now}
+	s := &session{srv: srv, sid: newID(), hs: hs, transport: t, lastPing: now, unconnected: now}
 	s.alive.Store(true)
 	s.open.Store(true)
 	if t == transportPolling {
@@ -349,6 +349,30 @@ func (s *session) finalize() {
 	s.srv.log.Debug("ws: session closed", "conn_id", id, "sid", s.sid, "transport", t.String(), "reason", string(reason))
 }
 
+// endConn ends the Socket.IO connection and keeps the Engine.IO session (the
+// client's DISCONNECT): the application's Session gets OnClose(reason) and
+// the acks it waits for ErrConnClosed; its Conn accepts nothing more, and
+// frames it queued before are still delivered. The session may carry a new
+// connection; without one it is closed after ConnectTimeout. Called with inMu
+// held.
+func (s *session) endConn(reason CloseReason) {
+	s.mu.Lock()
+	acks := s.acks
+	s.acks = nil
+	id := s.connIDLocked()
+	s.conn, s.sio, s.unconnected = nil, sioNone, time.Now()
+	s.mu.Unlock()
+	app := s.app
+	s.app = nil
+	for _, a := range acks {
+		s.callApp(func() { a.cb(nil, ErrConnClosed) })
+	}
+	if app != nil {
+		s.callApp(func() { app.OnClose(reason) })
+	}
+	s.srv.log.Debug("ws: socket.io connection closed, session kept", "conn_id", id, "sid", s.sid, "reason", string(reason))
+}
+
 // callApp runs application code; a panic closes this session instead of the
 // process (fasthttp does not recover handlers).
 func (s *session) callApp(fn func()) {
@@ -383,7 +407,7 @@ func (s *session) tick(now time.Time) {
 		s.mu.Unlock()
 		return
 	}
-	if s.sio == sioNone && now.Sub(s.created) > cfg.ConnectTimeout {
+	if s.sio == sioNone && now.Sub(s.unconnected) > cfg.ConnectTimeout {
 		s.mu.Unlock()
 		s.close(ConnectTimeout, false)
 		return

@@ -69,8 +69,10 @@ func (s *session) onMessage(data []byte) bool {
 	}
 	switch p.Type {
 	case codec.SocketDisconnect:
-		s.close(ClientDisconnect, false)
-		return false
+		// The Socket.IO connection ends; the Engine.IO session stays, and the
+		// client may CONNECT on it again (the reference does the same).
+		s.endConn(ClientDisconnect)
+		return true
 	case codec.SocketEvent:
 		name := s.srv.names.get(p.Elems[0])
 		args := codec.CopyArgs(p.Data, p.Elems[1:])
