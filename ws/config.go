@@ -12,11 +12,12 @@ import (
 // PollCloseTimeout, HeartbeatTick) a formula over the other fields after
 // their own defaults are applied.
 type Config struct {
-	// PingInterval is the Engine.IO heartbeat period. Zero →
+	// PingInterval is the Engine.IO heartbeat period: a ping is due every
+	// PingInterval from the handshake (a fixed schedule). Zero →
 	// DefaultPingInterval (25s).
 	PingInterval time.Duration
-	// PingTimeout: after a ping, something must arrive within it, or the
-	// session is closed (PingTimeout). Zero → DefaultPingTimeout (20s).
+	// PingTimeout: something must arrive within it of a ping's due time, or
+	// the session is closed (PingTimeout). Zero → DefaultPingTimeout (20s).
 	PingTimeout time.Duration
 	// MaxPayload in bytes, advertised in the handshake and enforced on both
 	// transports (websocket close 1009, polling 413). Zero →

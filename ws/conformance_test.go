@@ -267,6 +267,80 @@ func TestConformanceDisconnectKeepsSession(t *testing.T) {
 	})
 }
 
+// TestConformancePollingHeartbeat: engine.io-protocol's heartbeat over
+// polling. Pings come every pingInterval on their schedule and are answered
+// by POSTs; a session with no request for pingInterval + pingTimeout is
+// closed, and a GET or POST for it, or for any unknown sid, is answered 400
+// "Session ID unknown" (code 1).
+func TestConformancePollingHeartbeat(t *testing.T) {
+	cfg := confConfig()
+	e := startConf(t, cfg, newConfHandler())
+	t.Run("ping pong", func(t *testing.T) {
+		q, _ := pollSession(t, e)
+		for range 3 {
+			if code, body := e.poll("GET", q, ""); code != 200 || body != "2" {
+				t.Fatalf("GET: %d %q, want a ping", code, body)
+			}
+			if code, body := e.poll("POST", q, "3"); code != 200 || body != "ok" {
+				t.Fatalf("POST pong: %d %q", code, body)
+			}
+		}
+	})
+	t.Run("pings keep their schedule", func(t *testing.T) {
+		cfg := confConfig()
+		cfg.PingInterval = 100 * time.Millisecond
+		cfg.ConnectTimeout = time.Minute // never CONNECTs
+		e := startConf(t, cfg, newConfHandler())
+		start := time.Now()
+		q, _ := pollSession(t, e)
+		const n = 12
+		var last time.Time
+		for i := 1; i <= n; i++ {
+			if code, body := e.poll("GET", q, ""); code != 200 || body != "2" {
+				t.Fatalf("GET %d: %d %q, want a ping", i, code, body)
+			}
+			now := time.Now()
+			if i > 1 && now.Sub(last) < cfg.PingInterval/2 {
+				t.Fatalf("ping %d %v after the one before", i, now.Sub(last))
+			}
+			last = now
+			e.poll("POST", q, "3")
+		}
+		// Due at n×PingInterval from the handshake; a tick late at most, plus
+		// this machine's scheduling (no drift of a tick per ping).
+		d, due := last.Sub(start), n*cfg.PingInterval
+		if d < due-20*time.Millisecond || d > due+cfg.PingInterval/2 {
+			t.Fatalf("ping %d came %v after the handshake, due at %v", n, d, due)
+		}
+		t.Logf("ping %d came %v after the handshake, due at %v", n, d, due)
+	})
+	for _, method := range []string{"GET", "POST"} {
+		t.Run("ping timeout then "+method, func(t *testing.T) {
+			q, _ := pollSession(t, e)
+			time.Sleep(cfg.PingInterval + cfg.PingTimeout) // as the suite does
+			if code, body := e.poll(method, q, "3"); code != 400 || body != code1 {
+				t.Fatalf("%s %v after the handshake: %d %q", method, cfg.PingInterval+cfg.PingTimeout, code, body)
+			}
+		})
+	}
+	t.Run("unknown sid", func(t *testing.T) {
+		for _, method := range []string{"GET", "POST"} {
+			if code, body := e.poll(method, "EIO=4&transport=polling&sid=nope", "3"); code != 400 || body != code1 {
+				t.Fatalf("%s: %d %q", method, code, body)
+			}
+		}
+	})
+	t.Run("closed sid", func(t *testing.T) {
+		q, _ := pollSession(t, e)
+		e.poll("POST", q, "1")
+		for _, method := range []string{"GET", "POST"} {
+			if code, body := e.poll(method, q, "3"); code != 400 || body != code1 {
+				t.Fatalf("%s: %d %q", method, code, body)
+			}
+		}
+	})
+}
+
 // TestConformanceBinaryRefused: binary attachments are not supported (the
 // specification lets a server refuse them): a BINARY_EVENT or BINARY_ACK
 // closes the session with a protocol error before its attachments are read,

@@ -230,7 +230,7 @@ func (srv *Server) serve(c *fiber.Ctx) error {
 		return srv.pollHandshake(c)
 	}
 	s := srv.reg.get(sid)
-	if s == nil {
+	if s == nil || s.expireLate(time.Now()) {
 		return writeEngineError(c, errUnknownSID)
 	}
 	if t == transportWebsocket {

@@ -86,8 +86,8 @@ type session struct {
 	sio         sioState
 	conn        *Conn
 	unconnected time.Time // since when the session has no Socket.IO connection (handshake, DISCONNECT)
-	lastPing    time.Time
-	waitingPong time.Time // first unanswered ping
+	lastPing    time.Time // when the last ping was due (pings keep a fixed schedule)
+	waitingPong time.Time // when the first unanswered ping was due
 	closingAt   time.Time
 	acks        map[int64]pendingAck
 	nextAck     int64
@@ -373,6 +373,27 @@ func (s *session) endConn(reason CloseReason) {
 	s.srv.log.Debug("ws: socket.io connection closed, session kept", "conn_id", id, "sid", s.sid, "reason", string(reason))
 }
 
+// pingExpiredLocked reports whether nothing arrived within PingTimeout of a
+// ping that was due (measured from when it was due, so that a request can
+// tell as precisely as the heartbeat, which runs up to a tick late).
+func (s *session) pingExpiredLocked(now time.Time) bool {
+	return !s.alive.Load() && !s.waitingPong.IsZero() && now.Sub(s.waitingPong) >= s.srv.cfg.PingTimeout
+}
+
+// expireLate closes a session whose ping timeout passed before the heartbeat
+// noticed: a request for it is answered as for an unknown session, as when
+// the reference's timer has fired. It reports whether it closed it.
+func (s *session) expireLate(now time.Time) bool {
+	s.mu.Lock()
+	late := s.state == stateOpen && s.pingExpiredLocked(now)
+	s.mu.Unlock()
+	if late {
+		s.srv.stats.pingTimeouts.Add(1)
+		s.close(PingTimeout, false)
+	}
+	return late
+}
+
 // callApp runs application code; a panic closes this session instead of the
 // process (fasthttp does not recover handlers).
 func (s *session) callApp(fn func()) {
@@ -412,8 +433,7 @@ func (s *session) tick(now time.Time) {
 		s.close(ConnectTimeout, false)
 		return
 	}
-	alive := s.alive.Load()
-	if !alive && !s.waitingPong.IsZero() && now.Sub(s.waitingPong) > cfg.PingTimeout {
+	if s.pingExpiredLocked(now) {
 		s.mu.Unlock()
 		s.srv.stats.pingTimeouts.Add(1)
 		s.close(PingTimeout, false)
@@ -426,11 +446,18 @@ func (s *session) tick(now time.Time) {
 			delete(s.acks, id)
 		}
 	}
-	ping := now.Sub(s.lastPing) >= cfg.PingInterval
+	// Pings keep their schedule: every PingInterval from the handshake, not
+	// from the tick that sent the last one (a tick is late by up to its
+	// period); after a stall of a whole interval the schedule restarts.
+	due := s.lastPing.Add(cfg.PingInterval)
+	ping := !now.Before(due)
 	if ping {
-		s.lastPing = now
-		if alive || s.waitingPong.IsZero() {
-			s.waitingPong = now
+		if now.Sub(due) >= cfg.PingInterval {
+			due = now
+		}
+		s.lastPing = due
+		if s.alive.Load() || s.waitingPong.IsZero() {
+			s.waitingPong = due
 		}
 		s.alive.Store(false)
 	}
