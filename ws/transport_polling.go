@@ -102,7 +102,15 @@ func (s *session) waitPollLocked(guard time.Time, done <-chan struct{}) []byte {
 // takePollLocked returns the body for the pending GET, or false to wait.
 func (s *session) takePollLocked() ([]byte, bool) {
 	switch {
+	case s.state == stateClosed && s.reason == ClientClosed:
+		// The client's close packet (or its connection went away, and nobody
+		// reads this): a noop ends the pending GET, as the reference's
+		// polling transport answers it in its onClose.
+		return frameNoop, true
 	case s.state == stateClosed:
+		// The server closed the session: the close packet, as the reference's
+		// doClose sends to a pending GET (engine.io-protocol's test suite only
+		// covers the client's close, answered `6` above).
 		return frameClose, true
 	case s.state == stateClosing && s.ws == nil:
 		// As the reference: what is queued first, the close packet on the next
