@@ -23,6 +23,19 @@
 //     since its handshake or since the DISCONNECT, is closed after
 //     ConnectTimeout.
 //
+// # Conformance
+//
+// ws follows the Engine.IO v4 and Socket.IO v5 specifications and, where they
+// are silent, the reference server (conformance_test.go tests each point):
+// frames the application queues during OnConnect follow the CONNECT reply;
+// pings keep a fixed schedule and a session with no packet within
+// PingTimeout of a due ping is closed (a polling request that comes later is
+// answered 400 "Session ID unknown", even before the heartbeat notices); a
+// pending GET is answered a noop when the session upgrades or the client
+// sends the close packet, and the close packet when the server closes the
+// session; polling requests after the upgrade are answered 400 "Bad
+// request".
+//
 // # Goroutines and locks
 //
 // Per websocket session there is the reader, a goroutine of its own started

@@ -292,7 +292,13 @@ func (s *session) close(reason CloseReason, orderly bool) {
 		clear(s.q)
 		s.q, s.qBytes = s.q[:0], 0
 	}
-	s.pre, s.preBytes = nil, 0
+	// An orderly close while OnConnect runs (the application closed from it,
+	// or from elsewhere meanwhile) keeps what it queued: onConnect queues the
+	// CONNECT reply and those frames, then the drain goes on.
+	connecting := orderly && s.sio == sioConnecting
+	if !connecting {
+		s.pre, s.preBytes = nil, 0
+	}
 	if p := s.probe; p != nil && !orderly {
 		// An orderly close lets a running upgrade finish: the client has
 		// paused polling and will only read what is queued on the websocket.
@@ -302,14 +308,17 @@ func (s *session) close(reason CloseReason, orderly bool) {
 	if w := s.ws; w != nil {
 		// The websocket's reader goroutine finalizes when it ends.
 		if orderly {
-			s.kickLocked() // the writer drains, then sends the close frame
+			if !connecting {
+				s.kickLocked() // the writer drains, then sends the close frame
+			}
 		} else {
 			w.abort()
 		}
 		s.mu.Unlock()
 		return
 	}
-	// Polling: the pending GET (if any) answers with what is queued and `1`.
+	// Polling: the pending GET (if any) answers with what is queued and `1`
+	// (once OnConnect has returned, when it runs).
 	s.signal()
 	if !orderly {
 		s.unregisterLocked()

@@ -130,6 +130,9 @@ func (s *session) onConnect(p codec.SocketPacket) bool {
 	s.mu.Lock()
 	if err != nil {
 		s.sio, s.conn, s.pre, s.preBytes = sioNone, nil, nil, 0
+		if s.state == stateClosing {
+			s.kickLocked() // a Close while OnConnect ran waited for it (see close)
+		}
 		s.mu.Unlock()
 		s.srv.stats.refused.Add(1)
 		var data json.RawMessage
@@ -143,7 +146,7 @@ func (s *session) onConnect(p codec.SocketPacket) bool {
 	}
 	s.app = app
 	s.sio = sioConnected
-	if s.state == stateOpen {
+	if s.state == stateOpen || s.state == stateClosing { // closing: Close was called meanwhile (see close)
 		reply := codec.AppendConnected(make([]byte, 0, 40), c.id)
 		s.q = append(s.q, reply)
 		s.q = append(s.q, s.pre...)

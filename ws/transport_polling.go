@@ -112,6 +112,8 @@ func (s *session) takePollLocked() ([]byte, bool) {
 		// doClose sends to a pending GET (engine.io-protocol's test suite only
 		// covers the client's close, answered `6` above).
 		return frameClose, true
+	case s.state == stateClosing && s.ws == nil && s.sio == sioConnecting:
+		return nil, false // closed from OnConnect: its reply and frames first
 	case s.state == stateClosing && s.ws == nil:
 		// As the reference: what is queued first, the close packet on the next
 		// poll. In one body the client would act on the close before the

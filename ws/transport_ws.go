@@ -391,7 +391,9 @@ func (s *session) writeLoop(w *wsTransport) {
 			// Direct writes never wait, and the poller refuses any write once a
 			// deadline has passed: leave none behind.
 			_ = w.raw.SetWriteDeadline(time.Time{})
-			closing := s.state == stateClosing
+			// While OnConnect runs, a Close waits for its CONNECT reply and
+			// frames (see session.close): onConnect kicks the writer again.
+			closing := s.state == stateClosing && s.sio != sioConnecting
 			if closing {
 				s.state = stateClosed
 			}
