@@ -12,6 +12,8 @@ import (
 	"time"
 
 	fws "github.com/fasthttp/websocket"
+
+	"github.com/presenced/presenced/ws/codec"
 )
 
 type nopSession struct{ n int }
@@ -35,8 +37,8 @@ func BenchmarkInboundEvent(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		s.inMu.Lock()
-		p, err := decodeEnginePacket(msg, false)
-		if err != nil || !s.onEnginePacket(p, true) {
+		typ, data, err := codec.DecodeEngineText(msg)
+		if err != nil || !s.onEnginePacket(codec.EnginePacket{Type: typ, Data: data}, true) {
 			b.Fatal("rejected", err)
 		}
 		s.inMu.Unlock()

@@ -160,7 +160,7 @@ func TestClientCannotGrowTheQueue(t *testing.T) {
 			m := <-most
 			bound := tc.bytes
 			if bound == 0 {
-				bound = defaultOutboundBytes
+				bound = DefaultOutboundBytes
 			}
 			// A frame that does not fit closes the session instead of joining.
 			if m[0] > tc.frames || m[1] > bound {

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/url"
 	"time"
+
+	"github.com/presenced/presenced/ws/codec"
 )
 
 // Conn is one Socket.IO connection on namespace "/". Its methods are safe
@@ -50,7 +52,7 @@ func (c *Conn) Query(key string) string {
 // name is reserved or data is not valid JSON, or the queue is full — which
 // closes the connection as a slow consumer.
 func (c *Conn) Emit(name string, data ...json.RawMessage) bool {
-	f := appendEvent(nil, name, -1, data)
+	f := codec.AppendEvent(nil, name, data...)
 	return f != nil && c.send(f)
 }
 
@@ -72,7 +74,7 @@ func (c *Conn) EmitWithAck(name string, cb func(args []json.RawMessage, err erro
 	}
 	s.acks[id] = pendingAck{cb: cb, deadline: time.Now().Add(s.srv.cfg.AckTimeout)}
 	s.mu.Unlock()
-	f := appendEvent(nil, name, id, data)
+	f := codec.AppendEventWithAck(nil, name, id, data...)
 	if f == nil || !c.send(f) {
 		s.mu.Lock()
 		delete(s.acks, id)
@@ -84,10 +86,7 @@ func (c *Conn) EmitWithAck(name string, cb func(args []json.RawMessage, err erro
 
 // Ack answers the client's ack request id.
 func (c *Conn) Ack(id int64, data ...json.RawMessage) bool {
-	if id < 0 {
-		return false
-	}
-	f := appendAck(nil, id, data)
+	f := codec.AppendAck(nil, id, data...)
 	return f != nil && c.send(f)
 }
 
@@ -98,7 +97,7 @@ func (c *Conn) Ack(id int64, data ...json.RawMessage) bool {
 // connections and is never modified; the caller must not modify it either.
 // Like Emit it never blocks, and a full queue closes the connection.
 func (c *Conn) SendFrame(frame []byte) bool {
-	return len(frame) > 1 && frame[0] == eioMessage && c.send(frame)
+	return len(frame) > 1 && frame[0] == codec.EngineMessage && c.send(frame)
 }
 
 // SendHeartbeat is SendFrame for the application's own periodic frame (presenced's
@@ -107,7 +106,7 @@ func (c *Conn) SendFrame(frame []byte) bool {
 // heartbeats cost the socket one write (and the client one wake-up) instead of two.
 // Pings then come at most every half PingInterval and never later than before.
 func (c *Conn) SendHeartbeat(frame []byte) bool {
-	return len(frame) > 1 && frame[0] == eioMessage && c.s.open.Load() && c.s.pushHeartbeat(frame, c)
+	return len(frame) > 1 && frame[0] == codec.EngineMessage && c.s.open.Load() && c.s.pushHeartbeat(frame, c)
 }
 
 func (c *Conn) send(frame []byte) bool {
@@ -129,8 +128,6 @@ func (c *Conn) Disconnect() {
 		c.s.close(ServerDisconnect, true)
 	}
 }
-
-var frameDisconnect = []byte{eioMessage, sioDisconnect}
 
 func (s *session) owns(c *Conn) bool {
 	s.mu.Lock()

@@ -1,8 +1,9 @@
-// Package ws serves Socket.IO v5 over Engine.IO v4 on a fiber app: the wire
-// codecs (fuzzed), the websocket and HTTP long-polling transports, the upgrade
-// from polling to websocket, heartbeats, origin checks and CORS, and a small
-// Handler/Session seam through which the application sees one Conn per
-// Socket.IO connection on namespace "/".
+// Package ws serves Socket.IO v5 over Engine.IO v4 on a fiber app: the
+// websocket and HTTP long-polling transports, the upgrade from polling to
+// websocket, heartbeats, origin checks and CORS, and a small Handler/Session
+// seam through which the application sees one Conn per Socket.IO connection
+// on namespace "/". The wire format itself (pure, fuzzed encode and decode)
+// is package ws/codec, which the load generator uses too.
 //
 // What ws owns, and what it does not:
 //   - It owns every byte on the wire and every goroutine that touches a socket.
@@ -12,11 +13,28 @@
 //     raw CONNECT auth object; the application decides.
 //   - Only namespace "/" exists. A CONNECT to another namespace is refused with
 //     CONNECT_ERROR "Invalid namespace" and the session stays usable for "/".
-//   - Binary Socket.IO packets (BINARY_EVENT, BINARY_ACK) are not delivered: the
-//     packet and its attachments are dropped (counted in Stats.BinaryDropped) and
-//     the session stays up. The server never sends binary.
-//   - One Engine.IO session carries at most one Socket.IO connection: after the
-//     client's DISCONNECT the engine session is closed too.
+//   - Binary Socket.IO packets (BINARY_EVENT, BINARY_ACK) are refused: the
+//     session is closed with ProtocolError (counted in Stats.BinaryRefused)
+//     before their attachments are read. The server never sends binary.
+//   - One Engine.IO session carries at most one Socket.IO connection at a
+//     time. The client's DISCONNECT ends that connection (OnClose with
+//     ClientDisconnect) and keeps the engine session, on which the client may
+//     CONNECT again (a new Conn, a new id); a session without a connection,
+//     since its handshake or since the DISCONNECT, is closed after
+//     ConnectTimeout.
+//
+// # Conformance
+//
+// ws follows the Engine.IO v4 and Socket.IO v5 specifications and, where they
+// are silent, the reference server (conformance_test.go tests each point):
+// frames the application queues during OnConnect follow the CONNECT reply;
+// pings keep a fixed schedule and a session with no packet within
+// PingTimeout of a due ping is closed (a polling request that comes later is
+// answered 400 "Session ID unknown", even before the heartbeat notices); a
+// pending GET is answered a noop when the session upgrades or the client
+// sends the close packet, and the close packet when the server closes the
+// session; polling requests after the upgrade are answered 400 "Bad
+// request".
 //
 // # Goroutines and locks
 //

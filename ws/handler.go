@@ -11,7 +11,8 @@ type Handler interface {
 	// connection with CONNECT_ERROR {"message": err.Error()}, plus "data" when
 	// err (or an error it wraps) has a ConnectErrorData() any method. The
 	// client does not retry after a refusal. Frames the application queues on
-	// c during OnConnect are sent after the CONNECT reply.
+	// c during OnConnect (from any goroutine) are sent after the CONNECT
+	// reply, also when it calls c.Close before returning.
 	OnConnect(c *Conn, auth json.RawMessage) (Session, error)
 }
 

@@ -21,11 +21,15 @@ func TestNoGoroutineLeak(t *testing.T) {
 			w, _ := e.openWS()
 			w.read()
 			w.close()
-		case 1: // websocket, client DISCONNECT
+		case 1: // websocket, client DISCONNECT (the session stays), CONNECT again, client closes
 			w, _ := e.openWS()
 			w.read()
 			w.send("41")
-			_ = w.expectClosed(2 * time.Second)
+			w.send("40")
+			if m := w.read(); !strings.HasPrefix(m, `40{"sid":"`) {
+				t.Errorf("CONNECT after DISCONNECT: %q", m)
+			}
+			w.read() // welcome
 			w.close()
 		case 2: // polling, client close packet
 			q := connectPolling(t, e)

@@ -183,7 +183,7 @@ func TestWriteFramesVectored(t *testing.T) {
 	}
 	defer server.Close()
 	srv := &Server{cfg: Config{}.withDefaults()}
-	w := &wsTransport{raw: server, vectored: true}
+	w := &wsTransport{raw: server, vectored: true, ctlTimeout: DefaultControlTimeout}
 	frames := [][]byte{
 		[]byte("4small"), bytes.Repeat([]byte("B"), 70_000), []byte("4x"),
 		bytes.Repeat([]byte("M"), 5_000), bytes.Repeat([]byte("B"), 70_000), bytes.Repeat([]byte("s"), 126),

@@ -155,7 +155,7 @@ func (srv *Server) gauge(t transportKind) *atomic.Int64 {
 // heartbeat is the one goroutine that drives every session's timers.
 func (srv *Server) heartbeat() {
 	defer close(srv.hbDone)
-	t := time.NewTicker(srv.cfg.tick())
+	t := time.NewTicker(srv.cfg.HeartbeatTick)
 	defer t.Stop()
 	var buf []*session
 	for {
@@ -255,7 +255,7 @@ func (srv *Server) serve(c *fiber.Ctx) error {
 		return srv.pollHandshake(c)
 	}
 	s := srv.reg.get(sid)
-	if s == nil {
+	if s == nil || s.expireLate(time.Now()) {
 		return writeEngineError(c, errUnknownSID)
 	}
 	if t == transportWebsocket {

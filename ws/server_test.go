@@ -62,8 +62,20 @@ func startServer(t testing.TB, cfg Config) *testEnv {
 func startServerWith(t testing.TB, cfg Config, fcfg fiber.Config, wrap func(net.Listener) net.Listener) *testEnv {
 	t.Helper()
 	h := &testHandler{conns: map[*Conn]bool{}, closed: make(chan CloseReason, 10000), ackErrs: make(chan error, 100)}
+	t.Cleanup(func() { // after the Shutdown below (cleanups run last first)
+		if n := h.late.Load(); n != 0 {
+			t.Errorf("%d writes accepted after OnClose", n)
+		}
+	})
+	e := startHandler(t, cfg, h, fcfg, wrap)
+	h.srv, e.h = e.srv, h
+	return e
+}
+
+// startHandler serves h (e.h stays nil) like startServerWith.
+func startHandler(t testing.TB, cfg Config, h Handler, fcfg fiber.Config, wrap func(net.Listener) net.Listener) *testEnv {
+	t.Helper()
 	srv := NewServer(cfg, h)
-	h.srv = srv
 	fcfg.DisableStartupMessage = true
 	app := fiber.New(fcfg)
 	if os.Getenv("WS_TEST_LOG") != "" {
@@ -86,7 +98,7 @@ func startServerWith(t testing.TB, cfg Config, fcfg fiber.Config, wrap func(net.
 		ln = wrap(ln)
 	}
 	go func() { _ = app.Listener(ln) }()
-	e := &testEnv{t: t, srv: srv, h: h, app: app, addr: ln.Addr().String()}
+	e := &testEnv{t: t, srv: srv, app: app, addr: ln.Addr().String()}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -94,9 +106,6 @@ func startServerWith(t testing.TB, cfg Config, fcfg fiber.Config, wrap func(net.
 			t.Errorf("Shutdown: %v", err)
 		}
 		_ = app.ShutdownWithTimeout(5 * time.Second)
-		if n := h.late.Load(); n != 0 {
-			t.Errorf("%d writes accepted after OnClose", n)
-		}
 	})
 	return e
 }

@@ -56,10 +56,9 @@ type pendingAck struct {
 // state machine; fields under inMu belong to the inbound side (the packet
 // being handled and the application's Session).
 type session struct {
-	srv     *Server
-	sid     string
-	hs      handshake
-	created time.Time
+	srv *Server
+	sid string
+	hs  handshake
 
 	alive atomic.Bool // something arrived since the last ping
 	open  atomic.Bool // state == stateOpen, readable without mu on the inbound path
@@ -86,8 +85,9 @@ type session struct {
 	preBytes    int             // the size of pre's frames
 	sio         sioState
 	conn        *Conn
-	lastPing    time.Time
-	waitingPong time.Time // first unanswered ping
+	unconnected time.Time // since when the session has no Socket.IO connection (handshake, DISCONNECT)
+	lastPing    time.Time // when the last ping was due (pings keep a fixed schedule)
+	waitingPong time.Time // when the first unanswered ping was due
 	closingAt   time.Time
 	acks        map[int64]pendingAck
 	nextAck     int64
@@ -95,14 +95,13 @@ type session struct {
 	registered  bool
 	ipSlot      ipSlot // the place held in Server.ips, given back at unregister
 
-	inMu            sync.Mutex
-	app             Session // the application's, set when OnConnect accepted
-	dropAttachments int     // binary attachments still to discard
+	inMu sync.Mutex
+	app  Session // the application's, set when OnConnect accepted
 }
 
 func (srv *Server) newSession(hs handshake, t transportKind) *session {
 	now := time.Now()
-	s := &session{srv: srv, sid: newID(), hs: hs, created: now, transport: t, lastPing: now}
+	s := &session{srv: srv, sid: newID(), hs: hs, transport: t, lastPing: now, unconnected: now}
 	s.alive.Store(true)
 	s.open.Store(true)
 	if t == transportPolling {
@@ -330,7 +329,13 @@ func (s *session) close(reason CloseReason, orderly bool) {
 		clear(s.q)
 		s.q, s.qBytes = s.q[:0], 0
 	}
-	s.pre, s.preBytes = nil, 0
+	// An orderly close while OnConnect runs (the application closed from it,
+	// or from elsewhere meanwhile) keeps what it queued: onConnect queues the
+	// CONNECT reply and those frames, then the drain goes on.
+	connecting := orderly && s.sio == sioConnecting
+	if !connecting {
+		s.pre, s.preBytes = nil, 0
+	}
 	if p := s.probe; p != nil && !orderly {
 		// An orderly close lets a running upgrade finish: the client has
 		// paused polling and will only read what is queued on the websocket.
@@ -340,14 +345,17 @@ func (s *session) close(reason CloseReason, orderly bool) {
 	if w := s.ws; w != nil {
 		// The websocket's reader goroutine finalizes when it ends.
 		if orderly {
-			s.kickLocked() // the writer drains, then sends the close frame
+			if !connecting {
+				s.kickLocked() // the writer drains, then sends the close frame
+			}
 		} else {
 			w.abort()
 		}
 		s.mu.Unlock()
 		return
 	}
-	// Polling: the pending GET (if any) answers with what is queued and `1`.
+	// Polling: the pending GET (if any) answers with what is queued and `1`
+	// (once OnConnect has returned, when it runs).
 	s.signal()
 	if !orderly {
 		s.unregisterLocked()
@@ -387,6 +395,51 @@ func (s *session) finalize() {
 	s.srv.log.Debug("ws: session closed", "conn_id", id, "sid", s.sid, "transport", t.String(), "reason", string(reason))
 }
 
+// endConn ends the Socket.IO connection and keeps the Engine.IO session (the
+// client's DISCONNECT): the application's Session gets OnClose(reason) and
+// the acks it waits for ErrConnClosed; its Conn accepts nothing more, and
+// frames it queued before are still delivered. The session may carry a new
+// connection; without one it is closed after ConnectTimeout. Called with inMu
+// held.
+func (s *session) endConn(reason CloseReason) {
+	s.mu.Lock()
+	acks := s.acks
+	s.acks = nil
+	id := s.connIDLocked()
+	s.conn, s.sio, s.unconnected = nil, sioNone, time.Now()
+	s.mu.Unlock()
+	app := s.app
+	s.app = nil
+	for _, a := range acks {
+		s.callApp(func() { a.cb(nil, ErrConnClosed) })
+	}
+	if app != nil {
+		s.callApp(func() { app.OnClose(reason) })
+	}
+	s.srv.log.Debug("ws: socket.io connection closed, session kept", "conn_id", id, "sid", s.sid, "reason", string(reason))
+}
+
+// pingExpiredLocked reports whether nothing arrived within PingTimeout of a
+// ping that was due (measured from when it was due, so that a request can
+// tell as precisely as the heartbeat, which runs up to a tick late).
+func (s *session) pingExpiredLocked(now time.Time) bool {
+	return !s.alive.Load() && !s.waitingPong.IsZero() && now.Sub(s.waitingPong) >= s.srv.cfg.PingTimeout
+}
+
+// expireLate closes a session whose ping timeout passed before the heartbeat
+// noticed: a request for it is answered as for an unknown session, as when
+// the reference's timer has fired. It reports whether it closed it.
+func (s *session) expireLate(now time.Time) bool {
+	s.mu.Lock()
+	late := s.state == stateOpen && s.pingExpiredLocked(now)
+	s.mu.Unlock()
+	if late {
+		s.srv.stats.pingTimeouts.Add(1)
+		s.close(PingTimeout, false)
+	}
+	return late
+}
+
 // callApp runs application code; a panic closes this session instead of the
 // process (fasthttp does not recover handlers).
 func (s *session) callApp(fn func()) {
@@ -411,7 +464,7 @@ func (s *session) tick(now time.Time) {
 	case stateClosing:
 		// A polling session whose last frames nobody came to fetch.
 		expired := s.transport == transportPolling && s.ws == nil &&
-			now.Sub(s.closingAt) > cfg.PingTimeout+cfg.UpgradeTimeout
+			now.Sub(s.closingAt) > cfg.PollCloseTimeout
 		s.mu.Unlock()
 		if expired {
 			s.close(s.reason, false)
@@ -421,13 +474,12 @@ func (s *session) tick(now time.Time) {
 		s.mu.Unlock()
 		return
 	}
-	if s.sio == sioNone && now.Sub(s.created) > cfg.ConnectTimeout {
+	if s.sio == sioNone && now.Sub(s.unconnected) > cfg.ConnectTimeout {
 		s.mu.Unlock()
 		s.close(ConnectTimeout, false)
 		return
 	}
-	alive := s.alive.Load()
-	if !alive && !s.waitingPong.IsZero() && now.Sub(s.waitingPong) > cfg.PingTimeout {
+	if s.pingExpiredLocked(now) {
 		s.mu.Unlock()
 		s.srv.stats.pingTimeouts.Add(1)
 		s.close(PingTimeout, false)
@@ -440,9 +492,16 @@ func (s *session) tick(now time.Time) {
 			delete(s.acks, id)
 		}
 	}
-	ping := now.Sub(s.lastPing) >= cfg.PingInterval
+	// Pings keep their schedule: every PingInterval from the handshake, not
+	// from the tick that sent the last one (a tick is late by up to its
+	// period); after a stall of a whole interval the schedule restarts.
+	due := s.lastPing.Add(cfg.PingInterval)
+	ping := !now.Before(due)
 	if ping {
-		s.pingedLocked(now)
+		if now.Sub(due) >= cfg.PingInterval {
+			due = now
+		}
+		s.pingedLocked(due)
 	}
 	s.mu.Unlock()
 	if ping {

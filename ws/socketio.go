@@ -3,105 +3,100 @@ package ws
 import (
 	"encoding/json"
 	"errors"
-	"github.com/presenced/presenced/internal/jsonscan"
 	"sync"
 	"sync/atomic"
+
+	"github.com/presenced/presenced/ws/codec"
 )
 
 var (
 	errInvalidState  = errors.New("packet for a namespace the client has not joined")
 	errClientPing    = errors.New("invalid heartbeat direction")
-	errTextInBinary  = errors.New("text packet while binary attachments were expected")
 	errUnexpectedBin = errors.New("binary packet without a binary event")
+	errBinaryRefused = errors.New("binary socket.io packet (attachments are not supported)")
 )
 
 // onEnginePacket handles one inbound Engine.IO packet on an established
 // session (not a probe). Called with inMu held. It returns false when the
 // packet closed the session.
-func (s *session) onEnginePacket(p enginePacket, viaWS bool) bool {
+func (s *session) onEnginePacket(p codec.EnginePacket, viaWS bool) bool {
 	if !s.open.Load() {
 		return false
 	}
 	switch p.Type {
-	case eioMessage:
+	case codec.EngineMessage:
 		if p.Binary {
-			return s.onBinary()
+			// Only the attachments of a BINARY_EVENT or BINARY_ACK may be binary,
+			// and those are refused before their attachments arrive.
+			return s.fail(ParseError, errUnexpectedBin)
 		}
 		return s.onMessage(p.Data)
-	case eioPong:
+	case codec.EnginePong:
 		return true
-	case eioClose:
+	case codec.EngineClose:
 		if viaWS { // the reference ignores it there: websocket closes with a close frame
 			return true
 		}
 		s.close(ClientClosed, false)
 		return false
-	case eioPing:
+	case codec.EnginePing:
 		return s.fail(ProtocolError, errClientPing)
 	}
 	return true // open, upgrade, noop: ignored, as the reference does
 }
 
-func (s *session) onBinary() bool {
-	if s.dropAttachments == 0 {
-		return s.fail(ParseError, errUnexpectedBin)
-	}
-	s.dropAttachments--
-	return true
-}
-
 // onMessage handles one Socket.IO packet. Called with inMu held.
 func (s *session) onMessage(data []byte) bool {
-	if s.dropAttachments > 0 {
-		return s.fail(ParseError, errTextInBinary)
-	}
 	var scratch [8]json.RawMessage
-	p, elems, err := decodeSocketPacket(data, scratch[:0])
+	p, err := codec.DecodeSocketPacket(data, scratch[:0])
 	if err != nil {
 		return s.fail(ParseError, err)
 	}
-	if p.Type == sioConnect {
+	switch p.Type {
+	case codec.SocketConnect:
 		return s.onConnect(p)
+	case codec.SocketBinaryEvent, codec.SocketBinaryAck:
+		// Not supported, on any namespace: refused with a protocol error,
+		// before its attachments (the spec lets a server refuse binary).
+		s.srv.stats.binaryRefused.Add(1)
+		return s.fail(ProtocolError, errBinaryRefused)
 	}
 	s.mu.Lock()
 	joined := s.sio == sioConnected
 	s.mu.Unlock()
-	if !joined || p.Nsp != defaultNamespace {
+	if !joined || p.Nsp != codec.DefaultNamespace {
 		return s.fail(ProtocolError, errInvalidState)
 	}
 	switch p.Type {
-	case sioDisconnect:
-		s.close(ClientDisconnect, false)
-		return false
-	case sioEvent:
-		name := s.srv.names.get(elems[0])
-		args := copyArgs(p.Data, elems[1:])
+	case codec.SocketDisconnect:
+		// The Socket.IO connection ends; the Engine.IO session stays, and the
+		// client may CONNECT on it again (the reference does the same).
+		s.endConn(ClientDisconnect)
+		return true
+	case codec.SocketEvent:
+		name := s.srv.names.get(p.Elems[0])
+		args := codec.CopyArgs(p.Data, p.Elems[1:])
 		app := s.app
 		s.callApp(func() { app.OnEvent(name, args, p.ID) })
 		return true
-	case sioAck:
+	case codec.SocketAck:
 		s.mu.Lock()
 		a, ok := s.acks[p.ID]
 		delete(s.acks, p.ID)
 		s.mu.Unlock()
 		if ok {
-			args := copyArgs(p.Data, elems)
+			args := codec.CopyArgs(p.Data, p.Elems)
 			s.callApp(func() { a.cb(args, nil) })
 		}
-		return true
-	case sioBinaryEvent, sioBinaryAck:
-		// Not supported: drop the packet and its attachments, keep the session.
-		s.dropAttachments = p.Attachments
-		s.srv.stats.binaryDropped.Add(1)
 		return true
 	}
 	return s.fail(ProtocolError, errInvalidState) // CONNECT_ERROR from a client
 }
 
 // onConnect asks the application about a CONNECT. Called with inMu held.
-func (s *session) onConnect(p sioPacket) bool {
-	if p.Nsp != defaultNamespace {
-		return s.push(appendConnectError(nil, p.Nsp, "Invalid namespace", nil), nil)
+func (s *session) onConnect(p codec.SocketPacket) bool {
+	if p.Nsp != codec.DefaultNamespace {
+		return s.push(codec.AppendConnectError(nil, p.Nsp, "Invalid namespace", nil), nil)
 	}
 	s.mu.Lock()
 	if s.sio != sioNone || s.state != stateOpen {
@@ -135,22 +130,24 @@ func (s *session) onConnect(p sioPacket) bool {
 	s.mu.Lock()
 	if err != nil {
 		s.sio, s.conn, s.pre, s.preBytes = sioNone, nil, nil, 0
+		if s.state == stateClosing {
+			s.kickLocked() // a Close while OnConnect ran waited for it (see close)
+		}
 		s.mu.Unlock()
 		s.srv.stats.refused.Add(1)
-		var data any
+		var data json.RawMessage
 		var withData interface{ ConnectErrorData() any }
 		if errors.As(err, &withData) {
-			data = withData.ConnectErrorData()
+			if b, err := json.Marshal(withData.ConnectErrorData()); err == nil {
+				data = b
+			}
 		}
-		return s.push(appendConnectError(nil, "", err.Error(), data), nil)
+		return s.push(codec.AppendConnectError(nil, "", err.Error(), data), nil)
 	}
 	s.app = app
 	s.sio = sioConnected
-	if s.state == stateOpen {
-		reply := make([]byte, 0, 40)
-		reply = append(reply, `40{"sid":"`...)
-		reply = append(reply, c.id...)
-		reply = append(reply, `"}`...)
+	if s.state == stateOpen || s.state == stateClosing { // closing: Close was called meanwhile (see close)
+		reply := codec.AppendConnected(make([]byte, 0, 40), c.id)
 		s.q = append(s.q, reply)
 		s.q = append(s.q, s.pre...)
 		s.qBytes += len(reply) + s.preBytes
@@ -160,47 +157,6 @@ func (s *session) onConnect(p sioPacket) bool {
 	s.mu.Unlock()
 	s.srv.stats.connects.Add(1)
 	return true
-}
-
-// frameTooManyConns refuses a CONNECT beyond Config.MaxConnsPerIP.
-var frameTooManyConns = appendConnectError(nil, "", "too many connections", json.RawMessage(`{"code":"too_many_connections"}`))
-
-// appendConnectError appends `44[nsp,]{"message":…[,"data":…]}`.
-func appendConnectError(dst []byte, nsp, msg string, data any) []byte {
-	dst = append(dst, eioMessage, sioConnectError)
-	if nsp != "" && nsp != defaultNamespace {
-		dst = append(dst, nsp...)
-		dst = append(dst, ',')
-	}
-	dst = append(dst, `{"message":`...)
-	dst = jsonscan.AppendString(dst, msg)
-	if data != nil {
-		if b, err := json.Marshal(data); err == nil {
-			dst = append(dst, `,"data":`...)
-			dst = append(dst, b...)
-		}
-	}
-	return append(dst, '}')
-}
-
-// copyArgs copies the raw elements (sub-slices of payload) into one fresh
-// buffer, so the application may keep them: one allocation for the bytes,
-// one for the slice.
-func copyArgs(payload []byte, elems []json.RawMessage) []json.RawMessage {
-	if len(elems) == 0 {
-		return nil
-	}
-	// Elements alias payload: their offsets follow from their capacities.
-	first := cap(payload) - cap(elems[0])
-	last := elems[len(elems)-1]
-	end := cap(payload) - cap(last) + len(last)
-	buf := append([]byte(nil), payload[first:end]...)
-	out := make([]json.RawMessage, len(elems))
-	for i, e := range elems {
-		off := cap(payload) - cap(e) - first
-		out[i] = buf[off : off+len(e) : off+len(e)]
-	}
-	return out
 }
 
 // internTable turns event names into strings without allocating for names
@@ -213,10 +169,7 @@ type internTable struct {
 const maxInterned = 256
 
 func (t *internTable) get(raw json.RawMessage) string {
-	b := raw
-	if raw[0] == '"' {
-		b, _ = unquoteName(raw) // validated by the decoder
-	}
+	b := codec.EventName(raw) // validated by the decoder
 	if m := t.m.Load(); m != nil {
 		if s, ok := (*m)[string(b)]; ok {
 			return s

@@ -22,7 +22,7 @@ type Stats struct {
 	PingTimeouts      uint64
 	PollsAbandoned    uint64 // polling sessions closed because a pending GET's connection went away
 	IPRefused         uint64 // sessions refused by Config.MaxConnsPerIP (429 or CONNECT_ERROR)
-	BinaryDropped     uint64 // binary Socket.IO packets dropped (not supported)
+	BinaryRefused     uint64 // sessions closed (ProtocolError) for a binary Socket.IO packet: not supported
 }
 
 type counters struct {
@@ -30,7 +30,7 @@ type counters struct {
 	handshakes, connects, refused               atomic.Uint64
 	framesIn, bytesIn, framesOut, bytesOut      atomic.Uint64
 	writeCalls, slow, upgrades, upgradeFailures atomic.Uint64
-	protocolErrors, pingTimeouts, binaryDropped atomic.Uint64
+	protocolErrors, pingTimeouts, binaryRefused atomic.Uint64
 	pollsAbandoned, ipRefused                   atomic.Uint64
 }
 
@@ -53,6 +53,6 @@ func (c *counters) snapshot() Stats {
 		PingTimeouts:      c.pingTimeouts.Load(),
 		PollsAbandoned:    c.pollsAbandoned.Load(),
 		IPRefused:         c.ipRefused.Load(),
-		BinaryDropped:     c.binaryDropped.Load(),
+		BinaryRefused:     c.binaryRefused.Load(),
 	}
 }

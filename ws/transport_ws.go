@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gofiber/contrib/websocket"
+	"github.com/presenced/presenced/ws/codec"
 	"github.com/presenced/presenced/ws/internal/netpoll"
 )
 
@@ -58,25 +59,28 @@ type wsTransport struct {
 	// sess is the session this websocket carries, nil while it only probes an
 	// upgrade; set and read by the reader goroutine only.
 	sess *session
+	// ctlTimeout is Config.ControlTimeout (DefaultControlTimeout in tests
+	// that build a transport by hand).
+	ctlTimeout time.Duration
 }
 
 // newWSTransport takes the connection out of contrib's Conn, which must not
 // be used afterwards (it goes back to its pool when the handler returns).
-func newWSTransport(c *websocket.Conn, limit int) *wsTransport {
+func newWSTransport(c *websocket.Conn, cfg *Config) *wsTransport {
 	conn := c.NetConn()
 	if u, ok := conn.(interface{ UnsafeConn() net.Conn }); ok {
 		conn = u.UnsafeConn() // fasthttp's hijack wrapper: its reader is empty after the upgrade
 	}
 	raw := innerConn(conn)
 	_, vectored := raw.(*net.TCPConn)
-	w := &wsTransport{conn: conn, raw: raw, vectored: vectored}
+	w := &wsTransport{conn: conn, raw: raw, vectored: vectored, ctlTimeout: cfg.ControlTimeout}
 	if sc, ok := raw.(syscall.Conn); ok {
 		if rc, err := sc.SyscallConn(); err == nil {
 			w.rc = rc
 			w.try.write = w.try.run
 		}
 	}
-	w.rd = newWSReader(raw, w.rc, limit, w)
+	w.rd = newWSReader(raw, w.rc, cfg.MaxPayload, w)
 	return w
 }
 
@@ -172,19 +176,19 @@ func (w *wsTransport) sendCloseFrame(payload []byte) {
 // writeControl writes one control frame (payload ≤ 125 bytes) from the
 // reader goroutine, never in the middle of another frame: while the writer
 // runs or the tail of a direct write is pending, the frame goes through the
-// writer (a close frame waits up to a second for it: the session is cut right
-// after); otherwise it goes out like a direct write. A frame that waits for
+// writer (a close frame waits up to ControlTimeout for it: the session is cut
+// right after); otherwise it goes out like a direct write. A frame that waits for
 // the writer counts against the session's outbound bound like a queued one
 // (a client flooding pings without reading is a slow consumer), except the
 // one close frame. A probe's reader is its connection's only writer, and
-// writes synchronously: a probe that cannot take a pong within a second is
-// cut (a timed-out write may have left half a frame).
+// writes synchronously: a probe that cannot take a pong within ControlTimeout
+// is cut (a timed-out write may have left half a frame).
 func (w *wsTransport) writeControl(op byte, payload []byte) {
 	frame := appendWSHeader(make([]byte, 0, 2+len(payload)), op, len(payload))
 	frame = append(frame, payload...)
 	s := w.sess
 	if s == nil {
-		_ = w.raw.SetWriteDeadline(time.Now().Add(time.Second))
+		_ = w.raw.SetWriteDeadline(time.Now().Add(w.ctlTimeout))
 		_, err := w.raw.Write(frame)
 		_ = w.raw.SetWriteDeadline(time.Time{})
 		if err != nil {
@@ -214,7 +218,7 @@ func (w *wsTransport) writeControl(op byte, payload []byte) {
 		s.kickLocked()
 		s.mu.Unlock()
 		if flushed != nil {
-			t := time.NewTimer(time.Second)
+			t := time.NewTimer(w.ctlTimeout)
 			defer t.Stop()
 			select {
 			case <-flushed:
@@ -232,14 +236,14 @@ func (w *wsTransport) writeControl(op byte, payload []byte) {
 	// An error: the reader sees the connection fail.
 }
 
-// closeGracefully sends a normal-closure frame and gives the client a short
-// while to answer before the reader gives up.
-func (w *wsTransport) closeGracefully(timeout time.Duration) {
+// closeGracefully sends a normal-closure frame and gives the client
+// ControlTimeout to answer before the reader gives up.
+func (w *wsTransport) closeGracefully() {
 	if !w.closeSent.Swap(true) {
-		_ = w.raw.SetWriteDeadline(time.Now().Add(timeout))
+		_ = w.raw.SetWriteDeadline(time.Now().Add(w.ctlTimeout))
 		_, _ = w.raw.Write([]byte{0x80 | wsOpClose, 2, 0x03, 0xe8}) // 1000
 	}
-	_ = w.raw.SetReadDeadline(time.Now().Add(min(timeout, time.Second)))
+	_ = w.raw.SetReadDeadline(time.Now().Add(w.ctlTimeout))
 	w.unpark() // a parked reader would not see the deadline
 }
 
@@ -449,13 +453,15 @@ func (s *session) writeLoop(w *wsTransport) {
 			// Direct writes never wait, and the poller refuses any write once a
 			// deadline has passed: leave none behind.
 			_ = w.raw.SetWriteDeadline(time.Time{})
-			closing := s.state == stateClosing
+			// While OnConnect runs, a Close waits for its CONNECT reply and
+			// frames (see session.close): onConnect kicks the writer again.
+			closing := s.state == stateClosing && s.sio != sioConnecting
 			if closing {
 				s.state = stateClosed
 			}
 			s.mu.Unlock()
 			if closing {
-				w.closeGracefully(s.srv.cfg.WriteTimeout)
+				w.closeGracefully()
 			}
 			return
 		}
@@ -521,11 +527,11 @@ func (s *session) readLoop(w *wsTransport) (parked bool) {
 		s.received(len(b))
 		s.inMu.Lock()
 		if bin {
-			s.onEnginePacket(enginePacket{Type: eioMessage, Data: b, Binary: true}, true)
-		} else if p, err := decodeEnginePacket(b, false); err != nil {
+			s.onEnginePacket(codec.EnginePacket{Type: codec.EngineMessage, Data: b, Binary: true}, true)
+		} else if typ, data, err := codec.DecodeEngineText(b); err != nil {
 			s.fail(ParseError, err)
 		} else {
-			s.onEnginePacket(p, true)
+			s.onEnginePacket(codec.EnginePacket{Type: typ, Data: data}, true)
 		}
 		s.inMu.Unlock()
 		putReadBuf(bp)
@@ -602,7 +608,7 @@ const wsLocalsKey = "presenced.ws.start"
 // reader and contrib its Conn; the session runs on a goroutine of its own.
 func (srv *Server) serveWS(c *websocket.Conn) {
 	st, _ := c.Locals(wsLocalsKey).(*wsStart)
-	w := newWSTransport(c, srv.cfg.MaxPayload)
+	w := newWSTransport(c, &srv.cfg)
 	if st == nil || !srv.enter() {
 		_ = w.closeConn() // fasthttp keeps hijacked connections open
 		return
@@ -642,7 +648,7 @@ func (srv *Server) runWS(w *wsTransport, st *wsStart) {
 	}()
 	w.register(srv, func() { s.serveReads(w) })
 	s.register()
-	s.push(appendOpenPacket(make([]byte, 0, 128), s.sid, false, &srv.cfg), nil)
+	s.push(srv.cfg.appendOpen(make([]byte, 0, 128), s.sid, false), nil)
 	if srv.closing.Load() {
 		s.close(ServerShutdown, true)
 	}

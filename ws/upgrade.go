@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"time"
+
+	"github.com/presenced/presenced/ws/codec"
 )
 
 var (
@@ -65,7 +67,7 @@ func (s *session) probeUpgrade(w *wsTransport) error {
 	s.signal() // the pending GET answers a noop: the client pauses polling
 	s.mu.Unlock()
 
-	if err := s.readProbePacket(w, []byte{eioUpgrade}, errUpgradePkt); err != nil {
+	if err := s.readProbePacket(w, []byte{codec.EngineUpgrade}, errUpgradePkt); err != nil {
 		return err
 	}
 	s.mu.Lock()

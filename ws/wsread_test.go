@@ -209,7 +209,7 @@ func TestWebsocketFrames(t *testing.T) {
 func TestWSReaderIdleHoldsNoBuffer(t *testing.T) {
 	for _, tcp := range []bool{true, false} {
 		var srvEnd, cliEnd net.Conn
-		w := &wsTransport{}
+		w := &wsTransport{ctlTimeout: DefaultControlTimeout}
 		if tcp {
 			srvEnd, cliEnd, w.rc = tcpPair(t)
 		} else {
@@ -254,7 +254,7 @@ func TestControlFrameWaitsForPendingTail(t *testing.T) {
 	srv := NewServer(testConfig(), &testHandler{})
 	defer srv.Shutdown(context.Background())
 	raw, cli, rc := tcpPair(t)
-	w := &wsTransport{raw: raw, rc: rc, vectored: true}
+	w := &wsTransport{raw: raw, rc: rc, vectored: true, ctlTimeout: DefaultControlTimeout}
 	w.try.write = w.try.run
 	s := srv.newSession(handshake{}, transportWebsocket)
 	s.ws, w.sess = w, s

@@ -10,7 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/presenced/presenced/ws"
+	"github.com/presenced/presenced/ws/codec"
 )
 
 // sioConn is one Socket.IO client connection: its goroutine reads every
@@ -44,8 +44,8 @@ type sioConn struct {
 var (
 	errRefused          = errors.New("CONNECT refused by the server")
 	errClosedEarly      = errors.New("socket closed before CONNECT was answered")
-	framePongEngine     = []byte{ws.EnginePong}
-	frameEvent          = []byte{ws.EngineMessage, ws.SocketEvent}
+	framePongEngine     = []byte{codec.EnginePong}
+	frameEvent          = []byte{codec.EngineMessage, codec.SocketEvent}
 	nameServerPing      = `"server-action:ping"`
 	nameUpdate          = `"server-action:update_user_online"`
 	nameServerError     = `"server-action:error"`
@@ -89,8 +89,8 @@ func (c *sioConn) open(ctx context.Context) error {
 
 // bind sends CONNECT with the token and waits for the answer.
 func (c *sioConn) bind(ctx context.Context) error {
-	auth := append([]byte(`{"token":`), ws.AppendJSONString(nil, c.token)...)
-	if err := c.ws.writeText(ws.AppendConnect(nil, append(auth, '}'))); err != nil {
+	auth := append([]byte(`{"token":`), codec.AppendJSONString(nil, c.token)...)
+	if err := c.ws.writeText(codec.AppendConnect(nil, append(auth, '}'))); err != nil {
 		c.writeFailed()
 		return err
 	}
@@ -145,7 +145,7 @@ func (c *sioConn) readLoop() {
 			c.r.traffic.add(fkOther, len(msg))
 			continue
 		}
-		typ, data, err := ws.DecodeEngineText(msg)
+		typ, data, err := codec.DecodeEngineText(msg)
 		if err != nil {
 			c.r.st.protoErrors.Add(1)
 			c.r.traffic.add(fkOther, len(msg))
@@ -153,17 +153,17 @@ func (c *sioConn) readLoop() {
 		}
 		kind := fkEngine
 		switch typ {
-		case ws.EngineOpen:
+		case codec.EngineOpen:
 			if !isDone(c.engine) {
 				close(c.engine)
 			}
-		case ws.EnginePing:
+		case codec.EnginePing:
 			kind = fkEnginePing
 			c.r.st.enginePings.Add(1)
 			if err := c.ws.writeText(framePongEngine); err != nil {
 				c.writeFailed()
 			}
-		case ws.EngineMessage:
+		case codec.EngineMessage:
 			kind = c.onSocketPacket(data, scratch[:0], tail[:0])
 		}
 		c.r.traffic.add(kind, len(msg))
@@ -175,25 +175,25 @@ func (c *sioConn) onSocketPacket(data []byte, elems []json.RawMessage, tail []by
 	if arg, ok := largeUpdate(data); ok {
 		return frameKindOfEvent([]byte(nameUpdate), c.onUpdate(arg))
 	}
-	p, err := ws.DecodeSocketPacket(data, elems)
+	p, err := codec.DecodeSocketPacket(data, elems)
 	if err != nil {
 		c.r.st.protoErrors.Add(1)
 		return fkOther
 	}
 	switch p.Type {
-	case ws.SocketConnect:
+	case codec.SocketConnect:
 		sid, _ := stringField(p.Data, "sid")
 		pre := append([]byte(nil), `["ng-action",{"action":"pong","socket_id":`...)
-		pre = ws.AppendJSONString(pre, sid)
+		pre = codec.AppendJSONString(pre, sid)
 		pre = append(pre, `,"token":`...)
 		c.pongPreAnon = append(append(slices.Clip(pre), "null"...), `,"seq":`...)
-		pre = ws.AppendJSONString(pre, c.token)
+		pre = codec.AppendJSONString(pre, c.token)
 		c.pongPre = append(pre, `,"seq":`...)
 		c.signal(nil)
-	case ws.SocketConnectError:
+	case codec.SocketConnectError:
 		c.r.st.refused.Add(1)
 		c.signal(errRefused)
-	case ws.SocketAck:
+	case codec.SocketAck:
 		k := ackKindOf(p.ID)
 		switch {
 		case k == akPong:
@@ -204,11 +204,11 @@ func (c *sioConn) onSocketPacket(data []byte, elems []json.RawMessage, tail []by
 			return fkOther
 		}
 		return frameKindOfAck(k)
-	case ws.SocketDisconnect:
+	case codec.SocketDisconnect:
 		if !c.closing.Load() {
 			c.r.st.closed.Add(1)
 		}
-	case ws.SocketEvent:
+	case codec.SocketEvent:
 		if len(p.Elems) < 2 {
 			return fkOther
 		}

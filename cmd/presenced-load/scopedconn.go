@@ -9,7 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/presenced/presenced/ws"
+	"github.com/presenced/presenced/ws/codec"
 )
 
 // The connection's side of the scoped modes (the contract's "Rooms and
@@ -55,8 +55,8 @@ var errAckTimeout = errors.New("no ack")
 // sent to it.
 func (c *sioConn) request(k ackKind, event string, payload []byte, at int64, done chan ackResult) error {
 	id := ackID(c.ackSeq.Add(1), k)
-	frame := strconv.AppendInt([]byte{ws.EngineMessage, ws.SocketEvent}, id, 10)
-	frame = ws.AppendJSONString(append(frame, '['), event)
+	frame := strconv.AppendInt([]byte{codec.EngineMessage, codec.SocketEvent}, id, 10)
+	frame = codec.AppendJSONString(append(frame, '['), event)
 	frame = append(append(append(frame, ','), payload...), ']')
 	p := &c.pend[k]
 	if done != nil {

@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/presenced/presenced/ws"
+	"github.com/presenced/presenced/ws/codec"
 )
 
 // runScoped drives a rooms, watch or global run: connect (a probe socket
@@ -350,7 +350,7 @@ func (r *runner) churnOne(ctx context.Context, c *sioConn) {
 		c.fullNext.Store(true)
 		at = now()
 		st.changed(c, true, at)
-		login := ws.AppendJSONString([]byte(`{"action":"login","token":`), c.token)
+		login := codec.AppendJSONString([]byte(`{"action":"login","token":`), c.token)
 		_ = c.request(akLogin, "ng-action", append(login, '}'), at, nil)
 		c.unbound.Store(false)
 	default: // watch, or global by close: the socket closes and a new one binds

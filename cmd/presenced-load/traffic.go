@@ -3,7 +3,7 @@ package main
 import (
 	"sync/atomic"
 
-	"github.com/presenced/presenced/ws"
+	"github.com/presenced/presenced/ws/codec"
 )
 
 // What the sockets receive, by kind: frames and websocket payload bytes.
@@ -144,7 +144,7 @@ func frameKindOfEvent(quotedName []byte, full bool) frameKind {
 // EVENT and ACK (which need their name or id).
 func frameKindOfSocket(typ byte) frameKind {
 	switch typ {
-	case ws.SocketConnect, ws.SocketConnectError, ws.SocketDisconnect:
+	case codec.SocketConnect, codec.SocketConnectError, codec.SocketDisconnect:
 		return fkConnect
 	}
 	return fkOther

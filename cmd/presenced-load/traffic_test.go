@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/presenced/presenced/ws"
+	"github.com/presenced/presenced/ws/codec"
 )
 
 func TestAckIDs(t *testing.T) {
@@ -66,7 +66,7 @@ func TestFrameKinds(t *testing.T) {
 			}
 		})
 	}
-	if got := frameKindOfSocket(ws.SocketEvent); got != fkOther {
+	if got := frameKindOfSocket(codec.SocketEvent); got != fkOther {
 		t.Errorf("an EVENT without its name: %s", got)
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/presenced/presenced/auth"
 	"github.com/presenced/presenced/internal/clientip"
+	"github.com/presenced/presenced/ws"
 )
 
 // config is every flag of the contract. Each has an environment twin
@@ -44,6 +45,9 @@ type config struct {
 	RoomListMax       int
 	GlobalPresence    string
 	WSParkIdle        bool
+	EIOPingInterval   time.Duration
+	EIOPingTimeout    time.Duration
+	ConnectTimeout    time.Duration
 
 	logLevel slog.Level
 	origins  []string
@@ -73,6 +77,9 @@ func newFlagSet(c *config, out io.Writer) *flag.FlagSet {
 	fs.DurationVar(&c.TokenTTL, "token-ttl", 24*time.Hour, "lifetime of an access token")
 	fs.DurationVar(&c.PingInterval, "ping-interval", 10*time.Second, "period of the presence sweep (server-action:ping broadcast)")
 	fs.DurationVar(&c.PongTimeout, "pong-timeout", 0, "a socket that answers no sweep for this long is treated as gone (default max(2×ping-interval, 5s))")
+	fs.DurationVar(&c.EIOPingInterval, "eio-ping-interval", ws.DefaultPingInterval, "Engine.IO heartbeat: the server pings every socket this often (the handshake's pingInterval)")
+	fs.DurationVar(&c.EIOPingTimeout, "eio-ping-timeout", ws.DefaultPingTimeout, "a socket that answers no Engine.IO ping within this is closed (the handshake's pingTimeout)")
+	fs.DurationVar(&c.ConnectTimeout, "connect-timeout", ws.DefaultConnectTimeout, "an Engine.IO session without a Socket.IO connection for this long is closed")
 	fs.DurationVar(&c.OfflineGrace, "offline-grace", 2*time.Second, "delay between a user's last socket closing and the user going offline")
 	fs.StringVar(&c.AllowedOrigins, "allowed-origins", "", "comma list of origins for websocket/polling; empty: same host only; *: any")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
@@ -129,7 +136,8 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (*con
 }
 
 func (c *config) validate() error {
-	for name, d := range map[string]time.Duration{"token-ttl": c.TokenTTL, "ping-interval": c.PingInterval, "offline-grace": c.OfflineGrace + 1} {
+	for name, d := range map[string]time.Duration{"token-ttl": c.TokenTTL, "ping-interval": c.PingInterval, "offline-grace": c.OfflineGrace + 1,
+		"eio-ping-interval": c.EIOPingInterval, "eio-ping-timeout": c.EIOPingTimeout, "connect-timeout": c.ConnectTimeout} {
 		if d <= 0 {
 			return usagef("-%s must be positive", name)
 		}
@@ -203,6 +211,21 @@ func (c *config) validate() error {
 		}
 	}
 	return nil
+}
+
+// wsConfig is the Socket.IO server's configuration from the flags; log is its
+// logger.
+func (c *config) wsConfig(log *slog.Logger) ws.Config {
+	return ws.Config{
+		PingInterval:    c.EIOPingInterval,
+		PingTimeout:     c.EIOPingTimeout,
+		ConnectTimeout:  c.ConnectTimeout,
+		AllowedOrigins:  c.origins,
+		MaxConnsPerIP:   c.MaxConnsPerIP,
+		ClientIP:        c.proxies.Of,
+		HoldIdleReaders: !c.WSParkIdle,
+		Logger:          log,
+	}
 }
 
 func (c *config) logger(w io.Writer) *slog.Logger {

@@ -2,10 +2,13 @@ package main
 
 import (
 	"bytes"
+	"log/slog"
 	"net/netip"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/presenced/presenced/ws"
 )
 
 func TestParseConfig(t *testing.T) {
@@ -74,6 +77,24 @@ func TestParseConfig(t *testing.T) {
 		{"bad global presence", []string{"-global-presence", "some"}, env(), nil, `-global-presence "some": want all, count or off`},
 		{"negative rooms per socket", []string{"-max-rooms-per-socket", "-1"}, env(), nil, "-max-rooms-per-socket -1"},
 		{"negative room list max", []string{"-room-list-max", "-3"}, env(), nil, "-room-list-max -3"},
+		{"engine.io defaults", nil, env(), func(c *config) bool {
+			return c.EIOPingInterval == 25*time.Second && c.EIOPingTimeout == 20*time.Second && c.ConnectTimeout == 45*time.Second
+		}, ""},
+		{"engine.io timers", []string{"-eio-ping-interval", "5s", "-eio-ping-timeout", "3s", "-connect-timeout", "10s"}, env(), func(c *config) bool {
+			return c.EIOPingInterval == 5*time.Second && c.EIOPingTimeout == 3*time.Second && c.ConnectTimeout == 10*time.Second &&
+				c.PingInterval == 10*time.Second // the presence sweep is another timer
+		}, ""},
+		{"engine.io timers through the environment", nil, env("PRESENCED_EIO_PING_INTERVAL", "1m", "PRESENCED_EIO_PING_TIMEOUT", "30s", "PRESENCED_CONNECT_TIMEOUT", "2m"), func(c *config) bool {
+			return c.EIOPingInterval == time.Minute && c.EIOPingTimeout == 30*time.Second && c.ConnectTimeout == 2*time.Minute
+		}, ""},
+		{"engine.io flag wins over environment", []string{"-eio-ping-timeout", "4s"}, env("PRESENCED_EIO_PING_TIMEOUT", "30s"), func(c *config) bool {
+			return c.EIOPingTimeout == 4*time.Second
+		}, ""},
+		{"zero eio ping interval", []string{"-eio-ping-interval", "0"}, env(), nil, "-eio-ping-interval must be positive"},
+		{"negative eio ping timeout", []string{"-eio-ping-timeout", "-1s"}, env(), nil, "-eio-ping-timeout must be positive"},
+		{"zero connect timeout through the environment", nil, env("PRESENCED_CONNECT_TIMEOUT", "0s"), nil, "-connect-timeout must be positive"},
+		{"bad connect timeout", []string{"-connect-timeout", "soon"}, env(), nil, "invalid value"},
+		{"bad eio ping interval env", nil, env("PRESENCED_EIO_PING_INTERVAL", "often"), nil, "PRESENCED_EIO_PING_INTERVAL"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -94,6 +115,37 @@ func TestParseConfig(t *testing.T) {
 	}
 }
 
+// TestWSConfig: the Socket.IO server gets the Engine.IO timers, the origins, the
+// per-address limit and the trusted-proxy resolver from the flags.
+func TestWSConfig(t *testing.T) {
+	c, err := parseConfig([]string{"-eio-ping-interval", "7s", "-eio-ping-timeout", "3s", "-connect-timeout", "12s",
+		"-allowed-origins", "https://a.org", "-max-conns-per-ip", "9", "-trusted-proxies", "10.0.0.0/8"}, func(string) string { return "" }, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.DiscardHandler)
+	wc := c.wsConfig(log)
+	if wc.PingInterval != 7*time.Second || wc.PingTimeout != 3*time.Second || wc.ConnectTimeout != 12*time.Second {
+		t.Errorf("timers %v %v %v", wc.PingInterval, wc.PingTimeout, wc.ConnectTimeout)
+	}
+	if len(wc.AllowedOrigins) != 1 || wc.AllowedOrigins[0] != "https://a.org" || wc.MaxConnsPerIP != 9 || wc.ClientIP == nil || wc.Logger != log {
+		t.Errorf("ws config %+v", wc)
+	}
+	// The other timers keep ws's own defaults.
+	if wc.UpgradeTimeout != 0 || wc.WriteTimeout != 0 || wc.AckTimeout != 0 || wc.PollTimeout != 0 {
+		t.Errorf("timers without flags set: %+v", wc)
+	}
+
+	d, err := parseConfig(nil, func(string) string { return "" }, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wd := d.wsConfig(log)
+	if wd.PingInterval != ws.DefaultPingInterval || wd.PingTimeout != ws.DefaultPingTimeout || wd.ConnectTimeout != ws.DefaultConnectTimeout || wd.MaxConnsPerIP != 500 {
+		t.Errorf("defaults %+v", wd)
+	}
+}
+
 // TestRunExitsTwoOnBadSetup: configuration mistakes print one line and exit 2, never
 // a panic or a stack trace.
 func TestRunExitsTwoOnBadSetup(t *testing.T) {
@@ -107,6 +159,7 @@ func TestRunExitsTwoOnBadSetup(t *testing.T) {
 		{"bad flag", []string{"-nope"}, "presenced: flag provided but not defined"},
 		{"unwritable sqlite folder", []string{"-addr", "127.0.0.1:0", "-db", "sqlite:///proc/presenced/p.db"}, "presenced: database"},
 		{"bad global presence", []string{"-global-presence", "everyone"}, `presenced: -global-presence "everyone": want all, count or off`},
+		{"zero engine.io ping timeout", []string{"-eio-ping-timeout", "0s"}, "presenced: -eio-ping-timeout must be positive"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

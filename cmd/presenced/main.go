@@ -173,10 +173,7 @@ func serve(ctx context.Context, stopSignals func(), cfg *config, log *slog.Logge
 	if err != nil {
 		return err
 	}
-	sockets.Store(ws.NewServer(ws.Config{
-		AllowedOrigins: cfg.origins, MaxConnsPerIP: cfg.MaxConnsPerIP, ClientIP: cfg.proxies.Of,
-		HoldIdleReaders: !cfg.WSParkIdle, Logger: log.With("component", "ws"),
-	}, newPresenceHandler(sys, log.With("component", "ws"))))
+	sockets.Store(ws.NewServer(cfg.wsConfig(log.With("component", "ws")), newPresenceHandler(sys, log.With("component", "ws"))))
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),

@@ -1,13 +1,14 @@
-package ws
+package codec
 
 import (
 	"encoding/json"
 	"testing"
 )
 
-// The exported wrappers are the client's view of the codec: what the client
-// encodes, the server's own decoders must read back, and the other way round.
-func TestCodecExportRoundTrip(t *testing.T) {
+// The client's side of the codec (what the load generator sends and reads):
+// what the client encodes, the server's decoders must read back, and the
+// other way round.
+func TestClientRoundTrip(t *testing.T) {
 	connect := AppendConnect(nil, json.RawMessage(`{"token":"t.k.n"}`))
 	if string(connect) != `40{"token":"t.k.n"}` {
 		t.Fatalf("AppendConnect = %q", connect)
@@ -36,7 +37,7 @@ func TestCodecExportRoundTrip(t *testing.T) {
 	}
 }
 
-func TestCodecExportDecodeServerFrames(t *testing.T) {
+func TestClientDecodesServerFrames(t *testing.T) {
 	tests := []struct {
 		in      string
 		typ     byte
