@@ -13,13 +13,14 @@ import (
 
 	fws "github.com/fasthttp/websocket"
 
+	"github.com/presenced/presenced/internal/closereason"
 	"github.com/presenced/presenced/ws/codec"
 )
 
 type nopSession struct{ n int }
 
 func (s *nopSession) OnEvent(string, []json.RawMessage, int64) { s.n++ }
-func (s *nopSession) OnClose(CloseReason)                      {}
+func (s *nopSession) OnClose(closereason.Reason)               {}
 
 const pongPacket = `42["ng-action",{"action":"pong","socket_id":"abc","token":"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ1aWQiOjQyLCJleHAiOjE3OTQ0NDQ0NDR9.c2lnbmF0dXJlc2lnbmF0dXJlc2lnbmF0dXJl","seq":17}]`
 

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/presenced/presenced/internal/closereason"
 )
 
 // rawUpgrade opens a TCP connection and does the websocket handshake by hand
@@ -154,7 +156,7 @@ func TestClientCannotGrowTheQueue(t *testing.T) {
 				}
 				t.Logf("cut after %d KB written", sent>>10)
 			}
-			e.h.expectCloseIfConnected(t, tc.connect || tc.poll != "", SlowConsumer)
+			e.h.expectCloseIfConnected(t, tc.connect || tc.poll != "", closereason.SlowConsumer)
 			waitFor(t, 2*time.Second, "slow consumer counted", func() bool { return e.srv.Stats().SlowConsumers == 1 })
 			close(stop)
 			m := <-most
@@ -179,7 +181,7 @@ func TestClientCannotGrowTheQueue(t *testing.T) {
 
 // expectCloseIfConnected waits for OnClose(want) when the session had a
 // Socket.IO connection (otherwise the application never saw it).
-func (h *testHandler) expectCloseIfConnected(t testing.TB, connected bool, want CloseReason) {
+func (h *testHandler) expectCloseIfConnected(t testing.TB, connected bool, want closereason.Reason) {
 	t.Helper()
 	if connected {
 		h.expectClose(t, want)

@@ -10,6 +10,7 @@ import (
 
 	fws "github.com/fasthttp/websocket"
 	"github.com/gofiber/fiber/v2"
+	"github.com/presenced/presenced/internal/closereason"
 )
 
 // Conformance with the Engine.IO v4 and Socket.IO v5 specifications
@@ -35,7 +36,7 @@ func confConfig() Config {
 
 type confClose struct {
 	id     string
-	reason CloseReason
+	reason closereason.Reason
 }
 
 type confHandler struct {
@@ -70,7 +71,7 @@ func (h *confHandler) last() *Conn {
 
 // expectClose waits for the OnClose of connection id, skipping those of
 // connections that earlier steps left behind.
-func (h *confHandler) expectClose(t testing.TB, id string, want CloseReason) {
+func (h *confHandler) expectClose(t testing.TB, id string, want closereason.Reason) {
 	t.Helper()
 	timeout := time.After(5 * time.Second)
 	for {
@@ -106,7 +107,7 @@ func (s *confSession) OnEvent(name string, args []json.RawMessage, ack int64) {
 	}
 }
 
-func (s *confSession) OnClose(reason CloseReason) { s.h.closed <- confClose{s.c.ID(), reason} }
+func (s *confSession) OnClose(reason closereason.Reason) { s.h.closed <- confClose{s.c.ID(), reason} }
 
 func startConf(t *testing.T, cfg Config, h *confHandler) *testEnv {
 	t.Helper()
@@ -298,7 +299,7 @@ func TestConformanceDisconnectKeepsSession(t *testing.T) {
 		defer w.close()
 		old := h.last()
 		w.send("41")
-		h.expectClose(t, id, ClientDisconnect)
+		h.expectClose(t, id, closereason.ClientDisconnect)
 		if old.Emit("late") || old.Ack(1) || old.SendFrame(EncodeEvent("late")) {
 			t.Fatal("the disconnected Conn accepted a write")
 		}
@@ -321,7 +322,7 @@ func TestConformanceDisconnectKeepsSession(t *testing.T) {
 		// Left without a connection (pings answered): closed after ConnectTimeout.
 		w.send("41")
 		start := time.Now()
-		h.expectClose(t, id2, ClientDisconnect)
+		h.expectClose(t, id2, closereason.ClientDisconnect)
 		for {
 			m, err := w.readRaw(3 * time.Second)
 			if err != nil {
@@ -343,7 +344,7 @@ func TestConformanceDisconnectKeepsSession(t *testing.T) {
 		pkts := pollPackets(t, e, q, 2)
 		id := connectReply(t, pkts[0])
 		e.poll("POST", q, "41")
-		h.expectClose(t, id, ClientDisconnect)
+		h.expectClose(t, id, closereason.ClientDisconnect)
 		if code, body := e.poll("GET", q, ""); code != 200 || body != "2" {
 			t.Fatalf("after DISCONNECT: %d %q, want a ping", code, body)
 		}
@@ -486,7 +487,7 @@ func TestConformancePendingPoll(t *testing.T) {
 		if r := recv(t, get); r != "OK 6" {
 			t.Fatalf("pending GET: %q", r)
 		}
-		h.expectClose(t, id, ClientClosed)
+		h.expectClose(t, id, closereason.ClientClosed)
 		if code, body := e.poll("GET", q, ""); code != 400 || body != code1 {
 			t.Fatalf("GET after close: %d %q", code, body)
 		}
@@ -513,7 +514,7 @@ func TestConformancePendingPoll(t *testing.T) {
 		if code, body := e.poll("GET", q, ""); code != 200 || body != "1" {
 			t.Fatalf("next GET: %d %q, want the close packet", code, body)
 		}
-		h.expectClose(t, id, ServerDisconnect)
+		h.expectClose(t, id, closereason.ServerDisconnect)
 	})
 	t.Run("ping timeout", func(t *testing.T) {
 		cfg := confConfig() // 300 ms + 200 ms
@@ -766,7 +767,7 @@ func TestConformanceBinaryRefused(t *testing.T) {
 			if err := w.expectClosed(2 * time.Second); err != nil {
 				t.Fatal(err)
 			}
-			h.expectClose(t, id, ProtocolError)
+			h.expectClose(t, id, closereason.ProtocolError)
 			st := e.srv.Stats()
 			if st.BinaryRefused != before.BinaryRefused+1 || st.ProtocolErrors != before.ProtocolErrors+1 {
 				t.Fatalf("stats before %+v after %+v", before, st)
@@ -780,7 +781,7 @@ func TestConformanceBinaryRefused(t *testing.T) {
 			if code, body := e.poll("POST", q, p+"\x1ebAQID"); code != 200 || body != "ok" {
 				t.Fatalf("POST: %d %q", code, body)
 			}
-			h.expectClose(t, id, ProtocolError)
+			h.expectClose(t, id, closereason.ProtocolError)
 			if code, body := e.poll("GET", q, ""); code != 400 || body != code1 {
 				t.Fatalf("GET after the refusal: %d %q", code, body)
 			}
@@ -798,7 +799,7 @@ func TestConformanceBinaryRefused(t *testing.T) {
 		if err := w.expectClosed(2 * time.Second); err != nil {
 			t.Fatal(err)
 		}
-		h.expectClose(t, id, ParseError)
+		h.expectClose(t, id, closereason.ParseError)
 	})
 	witness.send(`42["message","alive"]`)
 	if m := witness.read(); m != `42["message-back","alive"]` {

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/presenced/presenced/internal/closereason"
 	"github.com/presenced/presenced/ws/codec"
 )
 
@@ -115,7 +116,7 @@ func (c *Conn) send(frame []byte) bool {
 
 // Close ends the connection at the Engine.IO level after queued frames are
 // written: the client sees "transport close" and reconnects by itself.
-func (c *Conn) Close(reason CloseReason) {
+func (c *Conn) Close(reason closereason.Reason) {
 	if c.s.owns(c) {
 		c.s.close(reason, true)
 	}
@@ -125,7 +126,7 @@ func (c *Conn) Close(reason CloseReason) {
 // "io server disconnect" and does not reconnect by itself.
 func (c *Conn) Disconnect() {
 	if c.s.push(frameDisconnect, c) {
-		c.s.close(ServerDisconnect, true)
+		c.s.close(closereason.ServerDisconnect, true)
 	}
 }
 

@@ -14,11 +14,11 @@
 //   - Only namespace "/" exists. A CONNECT to another namespace is refused with
 //     CONNECT_ERROR "Invalid namespace" and the session stays usable for "/".
 //   - Binary Socket.IO packets (BINARY_EVENT, BINARY_ACK) are refused: the
-//     session is closed with ProtocolError (counted in Stats.BinaryRefused)
+//     session is closed with closereason.ProtocolError (counted in Stats.BinaryRefused)
 //     before their attachments are read. The server never sends binary.
 //   - One Engine.IO session carries at most one Socket.IO connection at a
 //     time. The client's DISCONNECT ends that connection (OnClose with
-//     ClientDisconnect) and keeps the engine session, on which the client may
+//     closereason.ClientDisconnect) and keeps the engine session, on which the client may
 //     CONNECT again (a new Conn, a new id); a session without a connection,
 //     since its handshake or since the DISCONNECT, is closed after
 //     ConnectTimeout.

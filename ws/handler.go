@@ -1,6 +1,10 @@
 package ws
 
-import "encoding/json"
+import (
+	"encoding/json"
+
+	"github.com/presenced/presenced/internal/closereason"
+)
 
 // Handler is implemented by the application. Its methods and those of the
 // Sessions it returns are called from the connection's own goroutines, one
@@ -25,5 +29,5 @@ type Session interface {
 	OnEvent(name string, args []json.RawMessage, ackID int64)
 	// OnClose is called exactly once when the connection is gone, for any
 	// reason, after the last OnEvent. The Conn accepts no writes any more.
-	OnClose(reason CloseReason)
+	OnClose(reason closereason.Reason)
 }

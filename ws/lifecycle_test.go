@@ -7,6 +7,7 @@ import (
 	"time"
 
 	fws "github.com/fasthttp/websocket"
+	"github.com/presenced/presenced/internal/closereason"
 )
 
 // upgrade runs the probe dance on a polling session and returns the
@@ -122,7 +123,7 @@ func TestHeartbeat(t *testing.T) {
 		if d := time.Since(start); d < 400*time.Millisecond || d > 2*time.Second {
 			t.Fatalf("closed after %v", d)
 		}
-		e.h.expectClose(t, PingTimeout)
+		e.h.expectClose(t, closereason.PingTimeout)
 	})
 	t.Run("any packet counts as liveness", func(t *testing.T) {
 		w, _ := e.openWS()
@@ -141,7 +142,7 @@ func TestHeartbeat(t *testing.T) {
 	})
 	t.Run("polling ping timeout", func(t *testing.T) {
 		q := connectPolling(t, e) // and never polls again
-		e.h.expectClose(t, PingTimeout)
+		e.h.expectClose(t, closereason.PingTimeout)
 		if code, body := e.poll("GET", q, ""); code != 400 || body != code1 {
 			t.Fatalf("%d %q", code, body)
 		}
@@ -208,10 +209,10 @@ func TestHandlerPanic(t *testing.T) {
 	if err := w.expectClosed(2 * time.Second); err != nil {
 		t.Fatal(err)
 	}
-	e.h.expectClose(t, HandlerPanic)
+	e.h.expectClose(t, closereason.HandlerPanic)
 	q := connectPolling(t, e) // polling handlers run in fasthttp workers: no crash either
 	e.poll("POST", q, `42["panic"]`)
-	e.h.expectClose(t, HandlerPanic)
+	e.h.expectClose(t, closereason.HandlerPanic)
 }
 
 func TestSlowConsumer(t *testing.T) {
@@ -245,7 +246,7 @@ func TestSlowConsumer(t *testing.T) {
 	if slowest > 50*time.Millisecond {
 		t.Errorf("SendFrame blocked for %v", slowest)
 	}
-	e.h.expectClose(t, SlowConsumer)
+	e.h.expectClose(t, closereason.SlowConsumer)
 	if st := e.srv.Stats(); st.SlowConsumers != 1 {
 		t.Fatalf("stats %+v", st)
 	}
@@ -277,7 +278,7 @@ func TestShutdown(t *testing.T) {
 		t.Errorf("websocket: %v", err)
 	}
 	for range 2 {
-		if r := <-e.h.closed; r != ServerShutdown {
+		if r := <-e.h.closed; r != closereason.ServerShutdown {
 			t.Errorf("reason %q", r)
 		}
 	}

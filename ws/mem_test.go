@@ -16,6 +16,7 @@ import (
 
 	fws "github.com/fasthttp/websocket"
 	"github.com/gofiber/fiber/v2"
+	"github.com/presenced/presenced/internal/closereason"
 )
 
 // TestMemoryPerConnection measures what an idle websocket connection costs
@@ -107,7 +108,7 @@ func TestMemServerHelper(t *testing.T) {
 	}
 	cfg := Config{PingInterval: time.Hour, PingTimeout: time.Hour, ConnectTimeout: time.Hour,
 		HoldIdleReaders: os.Getenv("WS_MEMTEST_HOLD") != ""}
-	h := &testHandler{conns: map[*Conn]bool{}, closed: make(chan CloseReason, 1<<20), ackErrs: make(chan error, 1)}
+	h := &testHandler{conns: map[*Conn]bool{}, closed: make(chan closereason.Reason, 1<<20), ackErrs: make(chan error, 1)}
 	srv := NewServer(cfg, h)
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
 	srv.Mount(app, "/socket.io/")

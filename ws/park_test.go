@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/presenced/presenced/internal/closereason"
 )
 
 // readersRunning counts the server goroutines inside a websocket session's read loop.
@@ -72,7 +74,7 @@ func TestIdleWebsocketsHoldNoGoroutine(t *testing.T) {
 				c.close()
 			}
 			for range n / 2 {
-				e.h.expectClose(t, ClientClosed)
+				e.h.expectClose(t, closereason.ClientClosed)
 			}
 			// The server closes the others, parked: the clients see it.
 			waitFor(t, 5*time.Second, "readers parked again", func() bool { return hold || readersRunning() == 0 })

@@ -7,6 +7,8 @@ import (
 	"os"
 	"syscall"
 	"time"
+
+	"github.com/presenced/presenced/internal/closereason"
 )
 
 // The close watch of a pending long poll.
@@ -138,9 +140,9 @@ func (s *session) watchPollLocked(conn net.Conn, rc syscall.RawConn, guard time.
 // and returns the body nobody will read. Called and returns with s.mu held.
 func (s *session) pollGoneLocked(err error) []byte {
 	s.mu.Unlock()
-	reason := ClientClosed
+	reason := closereason.ClientClosed
 	if !errors.Is(err, io.EOF) {
-		reason = TransportError
+		reason = closereason.TransportError
 	}
 	if s.open.Load() {
 		s.srv.stats.pollsAbandoned.Add(1)

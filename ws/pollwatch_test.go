@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/presenced/presenced/internal/closereason"
 	"github.com/presenced/presenced/internal/connlimit"
 )
 
@@ -93,13 +94,13 @@ func TestPollConnectionGone(t *testing.T) {
 	cases := []struct {
 		name  string
 		end   func(c *net.TCPConn)
-		want  CloseReason
+		want  closereason.Reason
 		wrap  bool // behind a connlimit listener, as in the binary
 		watch bool
 	}{
-		{"FIN", func(c *net.TCPConn) { c.Close() }, ClientClosed, false, true},
-		{"reset", func(c *net.TCPConn) { _ = c.SetLinger(0); c.Close() }, TransportError, false, true},
-		{"FIN behind connlimit", func(c *net.TCPConn) { c.Close() }, ClientClosed, true, true},
+		{"FIN", func(c *net.TCPConn) { c.Close() }, closereason.ClientClosed, false, true},
+		{"reset", func(c *net.TCPConn) { _ = c.SetLinger(0); c.Close() }, closereason.TransportError, false, true},
+		{"FIN behind connlimit", func(c *net.TCPConn) { c.Close() }, closereason.ClientClosed, true, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -232,7 +233,7 @@ func TestTransportsOutliveReadTimeout(t *testing.T) {
 	time.Sleep(3 * readTimeout)
 	start := time.Now()
 	h.c.Close()
-	e.h.expectClose(t, ClientClosed)
+	e.h.expectClose(t, closereason.ClientClosed)
 	t.Logf("killed poll noticed after %v", time.Since(start).Round(time.Millisecond))
 	if st := e.srv.Stats(); st.PollsAbandoned != 1 || st.PingTimeouts != 0 || st.SessionsWebsocket != 1 {
 		t.Fatalf("stats %+v", st)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	fws "github.com/fasthttp/websocket"
+	"github.com/presenced/presenced/internal/closereason"
 )
 
 func TestWebsocketBasics(t *testing.T) {
@@ -51,7 +52,7 @@ func TestWebsocketBasics(t *testing.T) {
 	}
 	select {
 	case r := <-e.h.closed:
-		if r != ServerDisconnect {
+		if r != closereason.ServerDisconnect {
 			t.Fatalf("reason %q", r)
 		}
 	case <-time.After(2 * time.Second):
@@ -88,7 +89,7 @@ func TestPollingBasics(t *testing.T) {
 	e.poll("POST", q, "1")
 	select {
 	case r := <-e.h.closed:
-		if r != ClientClosed {
+		if r != closereason.ClientClosed {
 			t.Fatalf("reason %q", r)
 		}
 	case <-time.After(2 * time.Second):

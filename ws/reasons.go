@@ -1,33 +1,11 @@
 package ws
 
-import (
-	"errors"
+import "errors"
 
-	"github.com/presenced/presenced/internal/closereason"
-)
-
-// CloseReason says why a connection ended: the vocabulary shared with the application
-// (internal/closereason), which may pass any of its values to Conn.Close.
-type CloseReason = closereason.Reason
-
-// Close reasons produced by ws (see internal/closereason for each one's meaning).
-const (
-	ClientClosed       = closereason.ClientClosed
-	ClientDisconnect   = closereason.ClientDisconnect
-	ServerDisconnect   = closereason.ServerDisconnect
-	TransportError     = closereason.TransportError
-	WriteTimeout       = closereason.WriteTimeout
-	PingTimeout        = closereason.PingTimeout
-	ParseError         = closereason.ParseError
-	ProtocolError      = closereason.ProtocolError
-	PayloadTooLarge    = closereason.PayloadTooLarge
-	SlowConsumer       = closereason.SlowConsumer
-	ServerShutdown     = closereason.ServerShutdown
-	ConnectTimeout     = closereason.ConnectTimeout
-	TooManyConnections = closereason.TooManyConnections
-	UpgradeFailed      = closereason.UpgradeFailed
-	HandlerPanic       = closereason.HandlerPanic
-)
+// Why a connection ended is internal/closereason's vocabulary, shared with the
+// application: ws gives the transport's values (closereason.ClientClosed,
+// PingTimeout, SlowConsumer, …) and the application may pass any of its own to
+// Conn.Close.
 
 // Errors passed to EmitWithAck callbacks.
 var (

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
+	"github.com/presenced/presenced/internal/closereason"
 	"github.com/presenced/presenced/internal/jsonscan"
 	"github.com/presenced/presenced/ws/internal/netpoll"
 )
@@ -111,7 +112,7 @@ func (srv *Server) Stats() Stats { return srv.stats.snapshot() }
 // returned, or ctx ends.
 func (srv *Server) Shutdown(ctx context.Context) error {
 	srv.closing.Store(true)
-	srv.reg.each(nil, func(s *session) { s.close(ServerShutdown, true) })
+	srv.reg.each(nil, func(s *session) { s.close(closereason.ServerShutdown, true) })
 	srv.stopOnce.Do(func() { close(srv.stop) })
 	select {
 	case <-srv.hbDone:
@@ -129,7 +130,7 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 	}
 	// Polling sessions whose client never came for the close packet: the
 	// heartbeat that would have expired them is gone.
-	srv.reg.each(nil, func(s *session) { s.close(ServerShutdown, false) })
+	srv.reg.each(nil, func(s *session) { s.close(closereason.ServerShutdown, false) })
 	return nil
 }
 

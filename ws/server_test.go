@@ -18,6 +18,7 @@ import (
 
 	fws "github.com/fasthttp/websocket"
 	"github.com/gofiber/fiber/v2"
+	"github.com/presenced/presenced/internal/closereason"
 )
 
 // testConfig has heartbeat timers in the 100–300 ms range, so tests see
@@ -61,7 +62,7 @@ func startServer(t testing.TB, cfg Config) *testEnv {
 // as the binary wraps it (internal/connlimit).
 func startServerWith(t testing.TB, cfg Config, fcfg fiber.Config, wrap func(net.Listener) net.Listener) *testEnv {
 	t.Helper()
-	h := &testHandler{conns: map[*Conn]bool{}, closed: make(chan CloseReason, 10000), ackErrs: make(chan error, 100)}
+	h := &testHandler{conns: map[*Conn]bool{}, closed: make(chan closereason.Reason, 10000), ackErrs: make(chan error, 100)}
 	t.Cleanup(func() { // after the Shutdown below (cleanups run last first)
 		if n := h.late.Load(); n != 0 {
 			t.Errorf("%d writes accepted after OnClose", n)
@@ -121,7 +122,7 @@ type testHandler struct {
 	srv     *Server
 	mu      sync.Mutex
 	conns   map[*Conn]bool
-	closed  chan CloseReason
+	closed  chan closereason.Reason
 	ackErrs chan error   // errors passed to the "ask" ack callback
 	late    atomic.Int64 // writes a Conn accepted after OnClose (must stay 0)
 }
@@ -168,7 +169,7 @@ func (h *testHandler) each(fn func(*Conn)) {
 
 // expectClose waits for an OnClose with reason want, skipping the closes
 // of sessions that earlier steps left behind.
-func (h *testHandler) expectClose(t testing.TB, want CloseReason) {
+func (h *testHandler) expectClose(t testing.TB, want closereason.Reason) {
 	t.Helper()
 	timeout := time.After(5 * time.Second)
 	for {
@@ -230,7 +231,7 @@ func (s *testSession) OnEvent(name string, args []json.RawMessage, ack int64) {
 	}
 }
 
-func (s *testSession) OnClose(reason CloseReason) {
+func (s *testSession) OnClose(reason closereason.Reason) {
 	s.h.mu.Lock()
 	delete(s.h.conns, s.c)
 	s.h.mu.Unlock()

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/presenced/presenced/internal/closereason"
 )
 
 type transportKind uint8
@@ -66,7 +68,7 @@ type session struct {
 
 	mu          sync.Mutex
 	state       sessState
-	reason      CloseReason
+	reason      closereason.Reason
 	transport   transportKind
 	ws          *wsTransport // the websocket carrying the session, nil on polling
 	probe       *wsTransport // a websocket probing an upgrade
@@ -293,12 +295,12 @@ func (s *session) slowConsumer(frames, bytes int) {
 	s.mu.Unlock()
 	s.srv.stats.slow.Add(1)
 	s.srv.log.Warn("ws: closing slow consumer", "conn_id", id, "sid", s.sid, "transport", t.String(),
-		"reason", string(SlowConsumer), "queued", frames, "queued_bytes", bytes)
-	s.close(SlowConsumer, false)
+		"reason", string(closereason.SlowConsumer), "queued", frames, "queued_bytes", bytes)
+	s.close(closereason.SlowConsumer, false)
 }
 
 // fail closes the session because of what the client sent.
-func (s *session) fail(reason CloseReason, err error) bool {
+func (s *session) fail(reason closereason.Reason, err error) bool {
 	if s.open.Load() {
 		s.srv.stats.protocolErrors.Add(1)
 		s.srv.log.Debug("ws: closing session on bad input", "sid", s.sid, "reason", string(reason), "err", err)
@@ -311,7 +313,7 @@ func (s *session) fail(reason CloseReason, err error) bool {
 // websocket close frame or the polling close packet); otherwise the
 // transport is cut at once. The first reason wins; an abort may overtake an
 // orderly close that is still draining.
-func (s *session) close(reason CloseReason, orderly bool) {
+func (s *session) close(reason closereason.Reason, orderly bool) {
 	s.mu.Lock()
 	switch {
 	case s.state == stateClosed, s.state == stateClosing && orderly:
@@ -401,7 +403,7 @@ func (s *session) finalize() {
 // frames it queued before are still delivered. The session may carry a new
 // connection; without one it is closed after ConnectTimeout. Called with inMu
 // held.
-func (s *session) endConn(reason CloseReason) {
+func (s *session) endConn(reason closereason.Reason) {
 	s.mu.Lock()
 	acks := s.acks
 	s.acks = nil
@@ -435,7 +437,7 @@ func (s *session) expireLate(now time.Time) bool {
 	s.mu.Unlock()
 	if late {
 		s.srv.stats.pingTimeouts.Add(1)
-		s.close(PingTimeout, false)
+		s.close(closereason.PingTimeout, false)
 	}
 	return late
 }
@@ -446,7 +448,7 @@ func (s *session) callApp(fn func()) {
 	defer func() {
 		if r := recover(); r != nil {
 			s.srv.log.Error("ws: handler panic", "sid", s.sid, "panic", r)
-			s.close(HandlerPanic, false)
+			s.close(closereason.HandlerPanic, false)
 		}
 	}()
 	fn()
@@ -476,13 +478,13 @@ func (s *session) tick(now time.Time) {
 	}
 	if s.sio == sioNone && now.Sub(s.unconnected) > cfg.ConnectTimeout {
 		s.mu.Unlock()
-		s.close(ConnectTimeout, false)
+		s.close(closereason.ConnectTimeout, false)
 		return
 	}
 	if s.pingExpiredLocked(now) {
 		s.mu.Unlock()
 		s.srv.stats.pingTimeouts.Add(1)
-		s.close(PingTimeout, false)
+		s.close(closereason.PingTimeout, false)
 		return
 	}
 	var expired []pendingAck

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/presenced/presenced/internal/closereason"
 	"github.com/presenced/presenced/ws/codec"
 )
 
@@ -28,7 +29,7 @@ func (s *session) onEnginePacket(p codec.EnginePacket, viaWS bool) bool {
 		if p.Binary {
 			// Only the attachments of a BINARY_EVENT or BINARY_ACK may be binary,
 			// and those are refused before their attachments arrive.
-			return s.fail(ParseError, errUnexpectedBin)
+			return s.fail(closereason.ParseError, errUnexpectedBin)
 		}
 		return s.onMessage(p.Data)
 	case codec.EnginePong:
@@ -37,10 +38,10 @@ func (s *session) onEnginePacket(p codec.EnginePacket, viaWS bool) bool {
 		if viaWS { // the reference ignores it there: websocket closes with a close frame
 			return true
 		}
-		s.close(ClientClosed, false)
+		s.close(closereason.ClientClosed, false)
 		return false
 	case codec.EnginePing:
-		return s.fail(ProtocolError, errClientPing)
+		return s.fail(closereason.ProtocolError, errClientPing)
 	}
 	return true // open, upgrade, noop: ignored, as the reference does
 }
@@ -50,7 +51,7 @@ func (s *session) onMessage(data []byte) bool {
 	var scratch [8]json.RawMessage
 	p, err := codec.DecodeSocketPacket(data, scratch[:0])
 	if err != nil {
-		return s.fail(ParseError, err)
+		return s.fail(closereason.ParseError, err)
 	}
 	switch p.Type {
 	case codec.SocketConnect:
@@ -59,19 +60,19 @@ func (s *session) onMessage(data []byte) bool {
 		// Not supported, on any namespace: refused with a protocol error,
 		// before its attachments (the spec lets a server refuse binary).
 		s.srv.stats.binaryRefused.Add(1)
-		return s.fail(ProtocolError, errBinaryRefused)
+		return s.fail(closereason.ProtocolError, errBinaryRefused)
 	}
 	s.mu.Lock()
 	joined := s.sio == sioConnected
 	s.mu.Unlock()
 	if !joined || p.Nsp != codec.DefaultNamespace {
-		return s.fail(ProtocolError, errInvalidState)
+		return s.fail(closereason.ProtocolError, errInvalidState)
 	}
 	switch p.Type {
 	case codec.SocketDisconnect:
 		// The Socket.IO connection ends; the Engine.IO session stays, and the
 		// client may CONNECT on it again (the reference does the same).
-		s.endConn(ClientDisconnect)
+		s.endConn(closereason.ClientDisconnect)
 		return true
 	case codec.SocketEvent:
 		name := s.srv.names.get(p.Elems[0])
@@ -90,7 +91,7 @@ func (s *session) onMessage(data []byte) bool {
 		}
 		return true
 	}
-	return s.fail(ProtocolError, errInvalidState) // CONNECT_ERROR from a client
+	return s.fail(closereason.ProtocolError, errInvalidState) // CONNECT_ERROR from a client
 }
 
 // onConnect asks the application about a CONNECT. Called with inMu held.
@@ -107,7 +108,7 @@ func (s *session) onConnect(p codec.SocketPacket) bool {
 		s.mu.Unlock()
 		s.srv.stats.ipRefused.Add(1)
 		s.push(frameTooManyConns, nil)
-		s.close(TooManyConnections, true) // after the CONNECT_ERROR
+		s.close(closereason.TooManyConnections, true) // after the CONNECT_ERROR
 		return false
 	}
 	c := &Conn{s: s, id: newID()}

@@ -22,7 +22,7 @@ type Stats struct {
 	PingTimeouts      uint64
 	PollsAbandoned    uint64 // polling sessions closed because a pending GET's connection went away
 	IPRefused         uint64 // sessions refused by Config.MaxConnsPerIP (429 or CONNECT_ERROR)
-	BinaryRefused     uint64 // sessions closed (ProtocolError) for a binary Socket.IO packet: not supported
+	BinaryRefused     uint64 // sessions closed (closereason.ProtocolError) for a binary Socket.IO packet: not supported
 }
 
 type counters struct {

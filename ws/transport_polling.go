@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/presenced/presenced/internal/closereason"
 	"github.com/presenced/presenced/ws/codec"
 )
 
@@ -30,7 +31,7 @@ func (srv *Server) pollHandshake(c *fiber.Ctx) error {
 	s.ipSlot = slot
 	s.register()
 	if srv.closing.Load() {
-		s.close(ServerShutdown, false)
+		s.close(closereason.ServerShutdown, false)
 		return c.SendStatus(fiber.StatusServiceUnavailable)
 	}
 	body := srv.cfg.appendOpen(make([]byte, 0, 128), s.sid, true)
@@ -53,7 +54,7 @@ func (s *session) pollGET(c *fiber.Ctx) error {
 	}
 	if s.getPending {
 		s.mu.Unlock()
-		s.fail(ProtocolError, errConcurrentPoll)
+		s.fail(closereason.ProtocolError, errConcurrentPoll)
 		return writeEngineError(c, errBadRequest)
 	}
 	s.getPending = true
@@ -102,7 +103,7 @@ func (s *session) waitPollLocked(guard time.Time, done <-chan struct{}) []byte {
 // takePollLocked returns the body for the pending GET, or false to wait.
 func (s *session) takePollLocked() ([]byte, bool) {
 	switch {
-	case s.state == stateClosed && s.reason == ClientClosed:
+	case s.state == stateClosed && s.reason == closereason.ClientClosed:
 		// The client's close packet (or its connection went away, and nobody
 		// reads this): a noop ends the pending GET, as the reference's
 		// polling transport answers it in its onClose.
@@ -169,7 +170,7 @@ func (s *session) pollPOST(c *fiber.Ctx) error {
 	}
 	if s.postPending {
 		s.mu.Unlock()
-		s.fail(ProtocolError, errConcurrentPoll)
+		s.fail(closereason.ProtocolError, errConcurrentPoll)
 		return writeEngineError(c, errBadRequest)
 	}
 	s.postPending = true
@@ -182,11 +183,11 @@ func (s *session) pollPOST(c *fiber.Ctx) error {
 
 	body := c.Body()
 	if len(body) > s.srv.cfg.MaxPayload {
-		s.fail(PayloadTooLarge, errors.New("polling body over maxPayload"))
+		s.fail(closereason.PayloadTooLarge, errors.New("polling body over maxPayload"))
 		return c.SendStatus(fiber.StatusRequestEntityTooLarge)
 	}
 	if bytes.HasPrefix(c.Request().Header.ContentType(), []byte("application/octet-stream")) {
-		s.fail(ParseError, errBinaryPost)
+		s.fail(closereason.ParseError, errBinaryPost)
 		return writeEngineError(c, errBadRequest)
 	}
 	s.inMu.Lock()
@@ -198,7 +199,7 @@ func (s *session) pollPOST(c *fiber.Ctx) error {
 		return nil
 	})
 	if err != nil && !errors.Is(err, errStopPayload) {
-		s.fail(ParseError, err)
+		s.fail(closereason.ParseError, err)
 	}
 	s.inMu.Unlock()
 	c.Set(fiber.HeaderContentType, "text/html")

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gofiber/contrib/websocket"
+	"github.com/presenced/presenced/internal/closereason"
 	"github.com/presenced/presenced/ws/codec"
 	"github.com/presenced/presenced/ws/internal/netpoll"
 )
@@ -420,11 +421,11 @@ func (d *directWrite) run(fd uintptr) bool {
 	}
 }
 
-func writeErrReason(err error) CloseReason {
+func writeErrReason(err error) closereason.Reason {
 	if errors.Is(err, os.ErrDeadlineExceeded) {
-		return WriteTimeout
+		return closereason.WriteTimeout
 	}
-	return TransportError
+	return closereason.TransportError
 }
 
 // maxSpare bounds the queue array a session keeps between batches, so a
@@ -529,7 +530,7 @@ func (s *session) readLoop(w *wsTransport) (parked bool) {
 		if bin {
 			s.onEnginePacket(codec.EnginePacket{Type: codec.EngineMessage, Data: b, Binary: true}, true)
 		} else if typ, data, err := codec.DecodeEngineText(b); err != nil {
-			s.fail(ParseError, err)
+			s.fail(closereason.ParseError, err)
 		} else {
 			s.onEnginePacket(codec.EnginePacket{Type: typ, Data: data}, true)
 		}
@@ -542,13 +543,13 @@ func (s *session) readFailed(err error) {
 	var pe wsProtocolError
 	switch {
 	case errors.Is(err, errReadLimit):
-		s.fail(PayloadTooLarge, err)
+		s.fail(closereason.PayloadTooLarge, err)
 	case errors.As(err, &pe):
-		s.fail(TransportError, err)
+		s.fail(closereason.TransportError, err)
 	case errors.Is(err, errClientClose), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		s.close(ClientClosed, false)
+		s.close(closereason.ClientClosed, false)
 	default:
-		s.close(TransportError, false)
+		s.close(closereason.TransportError, false)
 	}
 }
 
@@ -641,7 +642,7 @@ func (srv *Server) runWS(w *wsTransport, st *wsStart) {
 		}
 		if r := recover(); r != nil {
 			srv.log.Error("ws: panic in websocket session", "sid", s.sid, "panic", r)
-			s.close(TransportError, false)
+			s.close(closereason.TransportError, false)
 			s.endWS(w)
 			w.finish(srv)
 		}
@@ -650,7 +651,7 @@ func (srv *Server) runWS(w *wsTransport, st *wsStart) {
 	s.register()
 	s.push(srv.cfg.appendOpen(make([]byte, 0, 128), s.sid, false), nil)
 	if srv.closing.Load() {
-		s.close(ServerShutdown, true)
+		s.close(closereason.ServerShutdown, true)
 	}
 	handed = true
 	s.serveReads(w)
@@ -675,7 +676,7 @@ func (s *session) serveReads(w *wsTransport) {
 	defer func() {
 		if r := recover(); r != nil {
 			s.srv.log.Error("ws: panic in websocket session", "sid", s.sid, "panic", r)
-			s.close(TransportError, false)
+			s.close(closereason.TransportError, false)
 			s.endWS(w)
 			w.finish(s.srv)
 		}

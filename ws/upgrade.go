@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/presenced/presenced/internal/closereason"
 	"github.com/presenced/presenced/ws/codec"
 )
 
@@ -38,7 +39,7 @@ func (srv *Server) runProbe(w *wsTransport, s *session) (handed bool) {
 		}
 		s.mu.Unlock()
 		srv.stats.upgradeFailures.Add(1)
-		srv.log.Debug("ws: upgrade probe failed", "sid", s.sid, "reason", string(UpgradeFailed), "err", err)
+		srv.log.Debug("ws: upgrade probe failed", "sid", s.sid, "reason", string(closereason.UpgradeFailed), "err", err)
 		return false
 	}
 	srv.stats.upgrades.Add(1)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	fws "github.com/fasthttp/websocket"
+	"github.com/presenced/presenced/internal/closereason"
 )
 
 // clientFrame encodes a client frame: masked unless unmasked is set.
@@ -155,28 +156,28 @@ func TestWebsocketFrames(t *testing.T) {
 		if code := closeCode(t, w); code != 4000 {
 			t.Fatalf("close code %d", code)
 		}
-		e.h.expectClose(t, ClientClosed)
+		e.h.expectClose(t, closereason.ClientClosed)
 	})
 
 	bad := []struct {
 		name  string
 		bytes []byte
 		code  int
-		want  CloseReason
+		want  closereason.Reason
 	}{
-		{"unmasked frame", clientFrame(finText, []byte(`421["echo",1]`), true), 1002, TransportError},
-		{"reserved bits", clientFrame(0x80|0x40|wsOpText, []byte(`421["echo",1]`), false), 1002, TransportError},
-		{"continuation first", clientFrame(finCont, []byte("x"), false), 1002, TransportError},
-		{"text inside a fragmented message", append(clientFrame(fragText, []byte("42"), false), clientFrame(finText, []byte("x"), false)...), 1002, TransportError},
-		{"unknown opcode", clientFrame(0x80|0x3, []byte("x"), false), 1002, TransportError},
-		{"unknown control opcode", clientFrame(0x80|0xb, nil, false), 1002, TransportError},
-		{"fragmented ping", clientFrame(wsOpPing, nil, false), 1002, TransportError},
-		{"long ping", clientFrame(finPing, bytes.Repeat([]byte("p"), 126), false), 1002, TransportError},
-		{"one-byte close", clientFrame(finClose, []byte{3}, false), 1002, TransportError},
-		{"close code not for the wire", clientFrame(finClose, []byte{0x03, 0xee}, false), 1002, TransportError}, // 1006
-		{"length over 2^63", []byte{finText, 0x80 | 127, 0x80, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4}, 1002, TransportError},
-		{"message over maxPayload", clientFrame(finText, make([]byte, 200_001), false), 1009, PayloadTooLarge},
-		{"fragments over maxPayload", append(clientFrame(fragText, make([]byte, 150_000), false), clientFrame(finCont, make([]byte, 60_000), false)...), 1009, PayloadTooLarge},
+		{"unmasked frame", clientFrame(finText, []byte(`421["echo",1]`), true), 1002, closereason.TransportError},
+		{"reserved bits", clientFrame(0x80|0x40|wsOpText, []byte(`421["echo",1]`), false), 1002, closereason.TransportError},
+		{"continuation first", clientFrame(finCont, []byte("x"), false), 1002, closereason.TransportError},
+		{"text inside a fragmented message", append(clientFrame(fragText, []byte("42"), false), clientFrame(finText, []byte("x"), false)...), 1002, closereason.TransportError},
+		{"unknown opcode", clientFrame(0x80|0x3, []byte("x"), false), 1002, closereason.TransportError},
+		{"unknown control opcode", clientFrame(0x80|0xb, nil, false), 1002, closereason.TransportError},
+		{"fragmented ping", clientFrame(wsOpPing, nil, false), 1002, closereason.TransportError},
+		{"long ping", clientFrame(finPing, bytes.Repeat([]byte("p"), 126), false), 1002, closereason.TransportError},
+		{"one-byte close", clientFrame(finClose, []byte{3}, false), 1002, closereason.TransportError},
+		{"close code not for the wire", clientFrame(finClose, []byte{0x03, 0xee}, false), 1002, closereason.TransportError}, // 1006
+		{"length over 2^63", []byte{finText, 0x80 | 127, 0x80, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4}, 1002, closereason.TransportError},
+		{"message over maxPayload", clientFrame(finText, make([]byte, 200_001), false), 1009, closereason.PayloadTooLarge},
+		{"fragments over maxPayload", append(clientFrame(fragText, make([]byte, 150_000), false), clientFrame(finCont, make([]byte, 60_000), false)...), 1009, closereason.PayloadTooLarge},
 	}
 	for _, tc := range bad {
 		t.Run(tc.name, func(t *testing.T) {
@@ -199,7 +200,7 @@ func TestWebsocketFrames(t *testing.T) {
 		frame := clientFrame(finText, []byte(`421["echo",1]`), false)
 		_, _ = w.c.UnderlyingConn().Write(frame[:len(frame)-3])
 		_ = w.c.UnderlyingConn().(*net.TCPConn).CloseWrite()
-		e.h.expectClose(t, ClientClosed)
+		e.h.expectClose(t, closereason.ClientClosed)
 		w.close()
 	})
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/presenced/presenced/internal/closereason"
 	"github.com/presenced/presenced/ws"
 )
 
@@ -170,7 +171,7 @@ func (s *fakeSession) OnEvent(name string, args []json.RawMessage, ack int64) {
 	}
 }
 
-func (s *fakeSession) OnClose(ws.CloseReason) {
+func (s *fakeSession) OnClose(closereason.Reason) {
 	f := s.f
 	f.mu.Lock()
 	defer f.mu.Unlock()
