@@ -240,8 +240,8 @@ func TestScopedModesAgainstRealServer(t *testing.T) {
 			if msg := tt.check(w); msg != "" || w.Changes == 0 || w.CPUPerChangeUS <= 0 || w.BytesPerSocketSec <= 0 {
 				t.Fatalf("%s; window %+v", msg, w)
 			}
-			t.Logf("%.0f B and %.2f frames per socket per second, %.0f µs server CPU per change, join→notified p99 %.1f ms",
-				w.BytesPerSocketSec, w.FramesPerSocketSec, w.CPUPerChangeUS, w.JoinNotify.P99)
+			t.Logf("%.0f B and %.2f frames per socket per second, %.0f µs server CPU per change, join→notified p99 %.1f ms, coverage joins %.3f leaves %.3f",
+				w.BytesPerSocketSec, w.FramesPerSocketSec, w.CPUPerChangeUS, w.JoinNotify.P99, w.JoinCoverage, w.LeaveCoverage)
 		})
 	}
 }

@@ -202,6 +202,7 @@ func (r *runner) scopedWindow(ctx context.Context, sr *scopedReport) *scopedWind
 	churnCtx, stopChurn := context.WithCancel(ctx)
 	var ops sync.WaitGroup
 	churned := make(chan struct{})
+	st.churning.Store(true)
 	go func() {
 		defer close(churned)
 		r.scopedChurn(churnCtx, ctx, &ops)
@@ -309,11 +310,18 @@ func (r *runner) scopedChurn(ctx, opCtx context.Context, ops *sync.WaitGroup) {
 	}
 }
 
-// pickIdle takes a random socket in scope that no operation holds.
+// pickIdle takes a random socket in scope that no operation holds and
+// whose last join has been published. A socket that rejoined is not made to
+// leave again before a socket in its audience has heard of the rejoin (or
+// publishWait has passed): the server coalesces the changes of one window
+// (up to 100 ms by the contract), so a leave sent inside the window of the
+// join it follows cancels that join, which no one is then told of, and
+// the run would count the join's whole audience as missed notifications.
 func (r *runner) pickIdle() *sioConn {
+	now := time.Now().UnixNano()
 	for range 32 {
 		c := r.conns[rand.IntN(len(r.conns))]
-		if c.inScope.Load() && c.busy.CompareAndSwap(false, true) {
+		if c.inScope.Load() && c.published(now) && c.busy.CompareAndSwap(false, true) {
 			if c.inScope.Load() {
 				return c
 			}
@@ -321,6 +329,18 @@ func (r *runner) pickIdle() *sioConn {
 		}
 	}
 	return nil
+}
+
+// publishWait bounds how long the churn waits for a rejoin to be heard
+// before it may churn the socket again (a join that is never heard is the
+// coverage's to report, not the churn's to stall on).
+const publishWait = time.Second
+
+// published reports whether c's last join has been heard by a socket of
+// its audience (or had none), or was sent more than publishWait before now
+// (unix ns).
+func (c *sioConn) published(now int64) bool {
+	return !c.unheard.Load() || now-c.joinAt.Load() > int64(publishWait)
 }
 
 // churnOne makes c leave and, -churn-hold later, return.
