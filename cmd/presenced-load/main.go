@@ -68,12 +68,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 	ctx, cancel := context.WithTimeout(ctx, cfg.MaxTime)
 	defer cancel()
 
+	if err := preflight(ctx, cfg); err != nil {
+		fmt.Fprintf(stderr, "presenced-load: %s\n", oneLine(err.Error()))
+		return 1
+	}
+
 	var rep *report
 	switch cfg.Mode {
 	case modeSeed:
 		s, err := seed(ctx, cfg)
 		if err != nil {
-			fmt.Fprintf(stderr, "presenced-load: %v\n", err)
+			fmt.Fprintf(stderr, "presenced-load: %s\n", oneLine(err.Error()))
 			return 1
 		}
 		fmt.Fprintf(stderr, "presenced-load: registered %d users and %d probes into %s\n", len(s.Users), len(s.Probes), cfg.Tokens)
@@ -94,7 +99,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "presenced-load: %v\n", err)
+		fmt.Fprintf(stderr, "presenced-load: %s\n", oneLine(err.Error()))
 		switch {
 		case errors.Is(err, errUsage):
 			return 2

@@ -47,6 +47,9 @@ func (r *runner) runScoped(ctx context.Context) (*report, error) {
 	}
 	r.connectAll(cctx, rest)
 	cancel()
+	if r.st.connected.Load() == 0 {
+		return nil, r.noSocket(len(r.conns))
+	}
 	after := sampleCPU(cfg.PID)
 	rep.Connect = connectReport{Seconds: time.Since(t0).Seconds(), Connected: r.st.connected.Load(),
 		Latency: r.connectLat.Summary(), ServerCPU: (after.server - base.server).Seconds()}
@@ -87,6 +90,9 @@ func (r *runner) runScoped(ctx context.Context) (*report, error) {
 		sr.AckFailures = f
 	}
 	rep.Failures = failures(rep)
+	if rep.Connect.Connected < int64(rep.N) {
+		rep.Failures = append(rep.Failures, "why sockets did not connect: "+r.connectFailures())
+	}
 	return rep, nil
 }
 
@@ -107,7 +113,7 @@ func (r *runner) scopeRequest(c *sioConn) (event string, k ackKind, payload []by
 // know the event (errUnsupported) from one that refused it.
 func (r *runner) probe(ctx context.Context, c *sioConn) error {
 	if c.ws == nil || isDone(c.done) || c.pongPre == nil {
-		return fmt.Errorf("probe: the first socket did not connect (%d connect errors, %d refused)", r.st.connectErrors.Load(), r.st.refused.Load())
+		return fmt.Errorf("probe: the first socket did not connect: %w", r.noSocket(1))
 	}
 	event, k, payload := r.scopeRequest(c)
 	res, err := c.call(ctx, k, event, payload, 10*time.Second)
@@ -381,13 +387,13 @@ func (r *runner) churnOne(ctx context.Context, c *sioConn) {
 			return
 		}
 		if err := c.open(ctx); err != nil {
-			r.st.connectErrors.Add(1)
+			r.st.connectFailed(err)
 			return
 		}
 		st.changed(c, true, now())
 		if err := c.bind(ctx); err != nil {
 			if err != errRefused {
-				r.st.connectErrors.Add(1)
+				r.st.connectFailed(err)
 			}
 			return
 		}

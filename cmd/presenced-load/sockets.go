@@ -93,12 +93,13 @@ func (r *runner) openOne(ctx context.Context, c *sioConn, step string) error {
 			tok, err := r.api.login(ctx, c.user.Username, c.user.Password)
 			if err != nil {
 				r.st.loginErrors.Add(1)
+				r.st.noteFirst("login", err.Error())
 				return err
 			}
 			c.token = tok
 		}
 		if err := c.open(ctx); err != nil {
-			r.st.connectErrors.Add(1)
+			r.st.connectFailed(err)
 			return err
 		}
 		if step == "open" {
@@ -109,7 +110,7 @@ func (r *runner) openOne(ctx context.Context, c *sioConn, step string) error {
 	}
 	if err := c.bind(ctx); err != nil {
 		if err != errRefused {
-			r.st.connectErrors.Add(1)
+			r.st.connectFailed(err)
 		}
 		return err
 	}
@@ -218,6 +219,12 @@ func (r *runner) run(ctx context.Context) (*report, error) {
 	}
 	if rep.Connect.Seconds > 0 {
 		rep.Connect.PerSecond = float64(countOpen(r.conns)) / rep.Connect.Seconds
+	}
+	if want := int64(cfg.N + cfg.Probes); rep.Connect.Connected == 0 {
+		r.closeAll()
+		return nil, r.noSocket(int(want))
+	} else if rep.Connect.Connected < want {
+		fmt.Fprintf(r.log, "presenced-load: warning: only %d of %d sockets connected: %s\n", rep.Connect.Connected, want, r.connectFailures())
 	}
 
 	// Settle: every socket has its first update; with -login (the storm),
