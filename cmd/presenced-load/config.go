@@ -106,8 +106,10 @@ func newFlagSet(c *config, out io.Writer) *flag.FlagSet {
 	fs.IntVar(&c.Inflight, "inflight", 100, "connections (or logins) in flight at once")
 	fs.DurationVar(&c.ConnectTimeout, "connect-timeout", 120*time.Second, "bound on the connect phase")
 	fs.DurationVar(&c.SettleTimeout, "settle-timeout", 30*time.Second, "bound on waiting for every socket's first update")
-	fs.DurationVar(&c.Warmup, "warmup", 2*time.Second, "time between settling and the measurement window")
-	fs.DurationVar(&c.Duration, "duration", 10*time.Second, "measurement window (0: connect and settle only)")
+	fs.DurationVar(&c.Warmup, "warmup", 2*time.Second, "after settling, this long before the window opens, not measured (rooms, watch, global: the churn runs during it)")
+	fs.DurationVar(&c.Duration, "duration", 10*time.Second, "the measured window: it opens after the connect phase, the settling and -warmup (rooms, watch, global: also the setup\n"+
+		"and -idle), and the report's rates are over it; it is longer only while a tab-close probe (-probes) still waits for its observers\n"+
+		"(up to 3s; the report gives its real length). http mode: logins for -duration, then GETs for -duration. 0: connect and settle only")
 	fs.DurationVar(&c.Syscalls, "syscalls", 0, "after the window, count the server's system calls for this long (perf, else /proc/PID/io)")
 	fs.DurationVar(&c.MaxTime, "max-time", 0, "hard bound on the whole run (default: the phases' bounds + 1m)")
 	fs.DurationVar(&c.Sample, "sample", 0, "during the window, sample the server's RSS and goroutines this often (soak)")

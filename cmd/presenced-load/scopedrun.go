@@ -36,6 +36,7 @@ func (r *runner) runScoped(ctx context.Context) (*report, error) {
 	rep.ServerRSSBaseKB = base.rssKB
 	cctx, cancel := context.WithTimeout(ctx, cfg.ConnectTimeout)
 	t0 := time.Now()
+	r.started = t0
 	rest := r.conns
 	if cfg.Mode != modeGlobal {
 		r.connectAll(cctx, r.conns[:1])
@@ -241,7 +242,7 @@ func (r *runner) scopedWindow(ctx context.Context, sr *scopedReport) *scopedWind
 	sleepCtx(ctx, r.quietTime()) // the notifications of the window's last changes
 
 	win := s1.at.Sub(s0.at).Seconds()
-	w := &scopedWindow{Seconds: win, Changes: st.changes.Load(), InScopeEnd: inScope}
+	w := &scopedWindow{Seconds: win, StartS: s0.at.Sub(r.started).Seconds(), WarmupS: cfg.Warmup.Seconds(), Changes: st.changes.Load(), InScopeEnd: inScope}
 	w.ChangesPerSec = float64(w.Changes) / win
 	w.Traffic = trafficBetween(tr0, tr1, cfg.N, win)
 	w.BytesPerSocketSec, w.FramesPerSocketSec = w.Traffic.Presence.BytesPerSocketSec, w.Traffic.Presence.FramesPerSocketSec

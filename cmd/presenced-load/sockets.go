@@ -32,6 +32,7 @@ type runner struct {
 	phase       atomic.Value
 	log         io.Writer
 	traffic     traffic      // what the sockets received, by kind
+	started     time.Time    // the connect phase began
 	scope       *scopedState // rooms, watch and global modes; nil in sockets mode
 }
 
@@ -206,6 +207,7 @@ func (r *runner) run(ctx context.Context) (*report, error) {
 	// Connect: observers, then probes.
 	cctx, cancel := context.WithTimeout(ctx, cfg.ConnectTimeout)
 	t0 := time.Now()
+	r.started = t0
 	r.connectAll(cctx, r.conns)
 	connectDone := time.Now()
 	r.connectAll(cctx, r.probes)
@@ -316,7 +318,7 @@ func (r *runner) measure(ctx context.Context, rep *report) {
 	bg.Wait()
 
 	win := s1.at.Sub(s0.at).Seconds()
-	w := windowReport{Seconds: win}
+	w := windowReport{Seconds: win, StartS: s0.at.Sub(r.started).Seconds(), WarmupS: cfg.Warmup.Seconds()}
 	w.PingsPerSec = float64(c1.pings-c0.pings) / win
 	w.PongsPerSec = float64(c1.pongs-c0.pongs) / win
 	w.HammerPerSec = float64(c1.hammer-c0.hammer) / win
