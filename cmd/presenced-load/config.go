@@ -132,7 +132,8 @@ func newFlagSet(c *config, out io.Writer) *flag.FlagSet {
 	fs.IntVar(&c.GetConc, "get-conc", 32, "http mode: GET connections")
 	fs.StringVar(&c.GetPath, "get-path", "/api/me/", "http mode: the authenticated GET")
 	fs.BoolVar(&c.JSON, "json", false, "print the summary as JSON on stdout")
-	fs.DurationVar(&c.Progress, "progress", time.Second, "progress line period on stderr (0: none)")
+	fs.DurationVar(&c.Progress, "progress", time.Second, "period of the progress line on stderr (0: none); each count is labelled: phase=, window=time into the window,\n"+
+		"open=websockets open now/wanted, connected=CONNECTs accepted so far, pings/s= pongs/s= updates/s= since the last line, errors=so far by kind")
 	fs.StringVar(&c.Mark, "mark", "", "create this file when the measurement window opens (lets a profiler start then)")
 	fs.StringVar(&c.CPUProf, "cpuprofile", "", "write this load generator's CPU profile to the file")
 	fs.Usage = func() {

@@ -224,6 +224,7 @@ func (r *runner) scopedWindow(ctx context.Context, sr *scopedReport) *scopedWind
 		ok0[k], failed0[k] = st.acksOK[k].Load(), st.acksFailed[k].Load()
 	}
 	st.winLo.Store(s0.at.UnixNano())
+	r.windowAt.Store(s0.at.UnixNano())
 	r.measuring.Store(true)
 	sleepCtx(ctx, time.Until(s0.at.Add(cfg.Duration)))
 	s1, tr1 := sampleCPU(cfg.PID), r.traffic.snap()
