@@ -114,7 +114,7 @@ func (r *runner) connectHint() string {
 		if r.seed != nil && r.seed.URL != "" && r.seed.URL != r.cfg.URL {
 			h += fmt.Sprintf(" (the seed file was written for %s)", r.seed.URL)
 		}
-		return h + ": seed again with -mode seed"
+		return h + ": seed again with -mode seed, or leave out -tokens to register users first"
 	case strings.Contains(refused, "too_many_connections"):
 		return "the server limits sockets per user or per address: start it with -max-conns-per-user 0 -max-conns-per-ip 0, or spread the sockets over more -users"
 	case strings.Contains(connect, " 429 "):
@@ -122,7 +122,7 @@ func (r *runner) connectHint() string {
 	case strings.Contains(connect, errBadHandshake.Error()):
 		return fmt.Sprintf("is -path %q the server's Socket.IO path?", r.cfg.Path)
 	case strings.Contains(login, "/api-token-auth/"):
-		return "the seed file's users do not log in on this server: seed again with -mode seed"
+		return "the seed file's users do not log in on this server: seed again with -mode seed, or leave out -tokens"
 	}
 	return ""
 }

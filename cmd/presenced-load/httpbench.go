@@ -20,7 +20,7 @@ func httpBench(ctx context.Context, cfg *config) (*report, error) {
 	prefix := fmt.Sprintf("%s_h%06d", cfg.Prefix, rand.IntN(1_000_000))
 	sub := *cfg
 	sub.Users, sub.Probes, sub.Prefix, sub.Tokens = nUsers, 0, prefix, "/dev/null"
-	s, err := seed(ctx, &sub)
+	s, err := seed(ctx, &sub, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -76,7 +76,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var rep *report
 	switch cfg.Mode {
 	case modeSeed:
-		s, err := seed(ctx, cfg)
+		s, err := seed(ctx, cfg, stderr)
 		if err != nil {
 			fmt.Fprintf(stderr, "presenced-load: %s\n", oneLine(err.Error()))
 			return 1
@@ -87,7 +87,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		rep, err = httpBench(ctx, cfg)
 	default:
 		var s *seedFile
-		if s, err = readSeed(cfg.Tokens); err == nil {
+		if cfg.Tokens == "" {
+			s, err = autoSeed(ctx, cfg, stderr)
+		} else {
+			s, err = readSeed(cfg.Tokens)
+		}
+		if err == nil {
 			var r *runner
 			if r, err = newRunner(cfg, s, stderr); err == nil {
 				if scoped(cfg.Mode) {
@@ -107,6 +112,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return exitUnsupported
 		}
 		return 1
+	}
+	if cfg.Tokens == "" && cfg.Mode != modeHTTP && cfg.Mode != modeSeed {
+		rep.Seeded = cfg.seedUsers() + cfg.Probes
 	}
 	if cfg.JSON {
 		if err := rep.writeJSON(stdout); err != nil {

@@ -38,6 +38,7 @@ type report struct {
 	Errors     map[string]uint64 `json:"errors"`
 	ErrorTotal uint64            `json:"error_total"`
 	Failures   []string          `json:"failures,omitempty"` // why the run failed (scoped modes); the exit status is then 1
+	Seeded     int               `json:"seeded,omitempty"`   // accounts registered by this run (no -tokens)
 }
 
 type connectReport struct {
@@ -111,6 +112,9 @@ func (r *report) writeJSON(w io.Writer) error {
 func (r *report) writeText(w io.Writer) {
 	p := func(format string, a ...any) { fmt.Fprintf(w, format+"\n", a...) }
 	p("presenced-load %s → %s", r.Mode, r.URL)
+	if r.Seeded > 0 {
+		p("  seeded       %d accounts registered for this run (no -tokens)", r.Seeded)
+	}
 	if r.Mode == modeSockets {
 		p("  sockets      %d over %d users (+%d probes), %d in flight, login first: %v", r.N, r.Users, r.Probes, r.Inflight, r.Login)
 		p("  connect      %d in %.2fs = %s/s; latency p50 %.1fms p99 %.1fms; server CPU %.2fs",

@@ -233,7 +233,7 @@ func TestParseScopedConfig(t *testing.T) {
 		{name: "one room in count mode", args: []string{"-mode", "rooms", "-tokens", "s", "-n", "50", "-room-size", "0", "-room-mode", "count"}},
 		{name: "watch", args: []string{"-mode", "watch", "-tokens", "s", "-n", "100", "-watch", "50"}},
 		{name: "global by close", args: []string{"-mode", "global", "-tokens", "s", "-churn-by", "close"}},
-		{name: "rooms need tokens", args: []string{"-mode", "rooms"}, wantErr: "-tokens"},
+		{name: "rooms without tokens", args: []string{"-mode", "rooms", "-n", "20"}},
 		{name: "bad room mode", args: []string{"-mode", "rooms", "-tokens", "s", "-room-mode", "grid"}, wantErr: "-room-mode"},
 		{name: "room larger than n", args: []string{"-mode", "rooms", "-tokens", "s", "-n", "5"}, wantErr: "-room-size 10"},
 		{name: "bad room prefix", args: []string{"-mode", "rooms", "-tokens", "s", "-room-prefix", "a b"}, wantErr: "-room-prefix"},
