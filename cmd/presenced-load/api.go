@@ -93,9 +93,22 @@ func (a *apiClient) post(ctx context.Context, path string, body any, want int, o
 		return err
 	}
 	if resp.StatusCode != want {
-		return fmt.Errorf("POST %s: %s: %.200s", path, resp.Status, rb)
+		return &httpError{Path: path, Status: resp.StatusCode, StatusText: resp.Status, Body: string(rb), RetryAfter: resp.Header.Get("Retry-After")}
 	}
 	return json.Unmarshal(rb, out)
+}
+
+// httpError is a POST answered with another status than the one wanted.
+type httpError struct {
+	Path       string
+	Status     int
+	StatusText string // "429 Too Many Requests"
+	Body       string
+	RetryAfter string
+}
+
+func (e *httpError) Error() string {
+	return fmt.Sprintf("POST %s: %s: %.200s", e.Path, e.StatusText, e.Body)
 }
 
 func (a *apiClient) register(ctx context.Context, username, password string) (seedUser, error) {

@@ -192,6 +192,7 @@ func (c *sioConn) onSocketPacket(data []byte, elems []json.RawMessage, tail []by
 		c.signal(nil)
 	case codec.SocketConnectError:
 		c.r.st.refused.Add(1)
+		c.r.st.noteFirst("connect_refused", connectErrorText(p.Data))
 		c.signal(errRefused)
 	case codec.SocketAck:
 		k := ackKindOf(p.ID)

@@ -96,18 +96,22 @@ func newFlagSet(c *config, out io.Writer) *flag.FlagSet {
 		"global: the baseline, sockets only bound, unbinding and rebinding (the global list under the same churn)")
 	fs.StringVar(&c.URL, "url", "http://127.0.0.1:8888", "server base URL (loopback only)")
 	fs.IntVar(&c.PID, "pid", 0, "server process id: its CPU and RSS are read from /proc")
-	fs.StringVar(&c.Tokens, "tokens", "", "seed file: written by -mode seed, read by -mode sockets")
+	fs.StringVar(&c.Tokens, "tokens", "", "seed file: written by -mode seed, read by the other modes; without it, sockets, rooms, watch and global\n"+
+		"register the accounts they need first (fresh names under -prefix; the server needs -register-rate 0 beyond 10 a minute)")
 	fs.StringVar(&c.Path, "path", "/socket.io/", "Socket.IO path")
 	fs.IntVar(&c.N, "n", 100, "bound connections")
-	fs.IntVar(&c.Users, "users", 0, "users the connections are spread over (default all in the seed file); seed: users to register (default 200)")
+	fs.IntVar(&c.Users, "users", 0, "users the connections are spread over (default all in the seed file; without -tokens, min(-n, 200) and at least -n/20 are registered);\n"+
+		"seed: users to register (default 200)")
 	fs.IntVar(&c.Probes, "probes", 0, "seed: extra single-socket users to register; sockets: probe sockets closed one by one during the window (tab-close latency)")
 	fs.BoolVar(&c.Login, "login", false, "get each connection's token by an HTTP login first (connect storm: logins + binds)")
 	fs.BoolVar(&c.Preopen, "preopen", false, "open every websocket first, then send the CONNECTs (binds): the sweep's load does not slow the handshakes")
 	fs.IntVar(&c.Inflight, "inflight", 100, "connections (or logins) in flight at once")
-	fs.DurationVar(&c.ConnectTimeout, "connect-timeout", 120*time.Second, "bound on the connect phase")
+	fs.DurationVar(&c.ConnectTimeout, "connect-timeout", 120*time.Second, "bound on the connect phase (and, without -tokens, on registering the accounts first)")
 	fs.DurationVar(&c.SettleTimeout, "settle-timeout", 30*time.Second, "bound on waiting for every socket's first update")
-	fs.DurationVar(&c.Warmup, "warmup", 2*time.Second, "time between settling and the measurement window")
-	fs.DurationVar(&c.Duration, "duration", 10*time.Second, "measurement window (0: connect and settle only)")
+	fs.DurationVar(&c.Warmup, "warmup", 2*time.Second, "after settling, this long before the window opens, not measured (rooms, watch, global: the churn runs during it)")
+	fs.DurationVar(&c.Duration, "duration", 10*time.Second, "the measured window: it opens after the connect phase, the settling and -warmup (rooms, watch, global: also the setup\n"+
+		"and -idle), and the report's rates are over it; it is longer only while a tab-close probe (-probes) still waits for its observers\n"+
+		"(up to 3s; the report gives its real length). http mode: logins for -duration, then GETs for -duration. 0: connect and settle only")
 	fs.DurationVar(&c.Syscalls, "syscalls", 0, "after the window, count the server's system calls for this long (perf, else /proc/PID/io)")
 	fs.DurationVar(&c.MaxTime, "max-time", 0, "hard bound on the whole run (default: the phases' bounds + 1m)")
 	fs.DurationVar(&c.Sample, "sample", 0, "during the window, sample the server's RSS and goroutines this often (soak)")
@@ -125,17 +129,19 @@ func newFlagSet(c *config, out io.Writer) *flag.FlagSet {
 	fs.DurationVar(&c.Idle, "idle", 0, "rooms, watch, global: before the churn starts, measure the server's idle CPU this long (CPU per change net of it)")
 	fs.StringVar(&c.Src, "src", "127.0.0.2", "first source address; more follow (127.0.0.3 …) every -per-src connections")
 	fs.IntVar(&c.PerSrc, "per-src", 20000, "connections per source address")
-	fs.StringVar(&c.Prefix, "prefix", "bench", "seed and http modes: username prefix")
+	fs.StringVar(&c.Prefix, "prefix", "bench", "username prefix of the accounts registered by -mode seed, -mode http and runs without -tokens (those two add a random number)")
 	fs.IntVar(&c.HTTPConc, "login-conc", 4, "http mode: logins in flight")
 	fs.IntVar(&c.GetConc, "get-conc", 32, "http mode: GET connections")
 	fs.StringVar(&c.GetPath, "get-path", "/api/me/", "http mode: the authenticated GET")
 	fs.BoolVar(&c.JSON, "json", false, "print the summary as JSON on stdout")
-	fs.DurationVar(&c.Progress, "progress", time.Second, "progress line period on stderr (0: none)")
+	fs.DurationVar(&c.Progress, "progress", time.Second, "period of the progress line on stderr (0: none); each count is labelled: phase=, window=time into the window,\n"+
+		"open=websockets open now/wanted, connected=CONNECTs accepted so far, pings/s= pongs/s= updates/s= since the last line, errors=so far by kind")
 	fs.StringVar(&c.Mark, "mark", "", "create this file when the measurement window opens (lets a profiler start then)")
 	fs.StringVar(&c.CPUProf, "cpuprofile", "", "write this load generator's CPU profile to the file")
 	fs.Usage = func() {
 		fmt.Fprintf(out, "Usage: presenced-load [flags]\n\n"+
 			"A lean Engine.IO v4 / Socket.IO v5 load generator for presenced and its peer.\n"+
+			"  presenced-load -url URL -n 100 -duration 10s   (registers the users it needs: the server needs -register-rate 0)\n"+
 			"  presenced-load -mode seed -url URL -users 200 -probes 20 -tokens seed.json\n"+
 			"  presenced-load -url URL -tokens seed.json -n 10000 -pid SERVERPID -json\n"+
 			"  presenced-load -mode http -url URL -pid SERVERPID\n"+
@@ -209,8 +215,8 @@ func (c *config) validate() error {
 		return usagef("-churn and -hammer do not mix")
 	case c.Churn > 0 && c.Probes > 0:
 		return usagef("-churn and -probes do not mix: churned sockets would miss the probes' leaves")
-	case (c.Mode == modeSockets || c.Mode == modeSeed || scoped(c.Mode)) && c.Tokens == "":
-		return usagef("-tokens is required in %s mode", c.Mode)
+	case c.Mode == modeSeed && c.Tokens == "":
+		return usagef("-tokens is required in seed mode (the file it writes)")
 	}
 	if scoped(c.Mode) {
 		if err := c.validateScoped(); err != nil {
@@ -225,6 +231,9 @@ func (c *config) validate() error {
 	}
 	if c.MaxTime == 0 {
 		c.MaxTime = c.ConnectTimeout + c.SettleTimeout + c.Idle + c.Warmup + c.Duration + c.Syscalls + time.Minute
+		if c.Tokens == "" && c.Mode != modeHTTP {
+			c.MaxTime += c.ConnectTimeout // registering the accounts first
+		}
 		if c.Mode == modeHTTP {
 			c.MaxTime = 2*c.Duration + 2*time.Minute
 		}
@@ -278,6 +287,20 @@ var roomNameRE = regexp.MustCompile(`^[A-Za-z0-9_.:@-]{1,128}$`)
 
 // roomName is the name of room k.
 func roomName(prefix string, k int) string { return fmt.Sprintf("%s-%05d", prefix, k) }
+
+// seedUsers is how many users a run without -tokens registers: -n in the
+// scoped modes; in sockets mode -users, by default min(-n, 200) and at
+// least -n/20, so that no user holds more than 20 sockets (the server's
+// default -max-conns-per-user).
+func (c *config) seedUsers() int {
+	switch {
+	case scoped(c.Mode):
+		return c.N
+	case c.Users > 0:
+		return c.Users
+	}
+	return max(min(c.N, 200), (c.N+19)/20)
+}
 
 // loopbackOnly refuses any target or source outside 127.0.0.0/8 and ::1: a
 // load test on a shared machine never leaves it.

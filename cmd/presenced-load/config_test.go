@@ -28,7 +28,14 @@ func TestParseConfig(t *testing.T) {
 		{name: "https", args: []string{"-tokens", "s", "-url", "https://127.0.0.1"}, wantErr: "want http"},
 		{name: "too many sockets", args: []string{"-tokens", "s", "-n", "20000"}, wantErr: "19,990"},
 		{name: "n plus probes", args: []string{"-tokens", "s", "-n", "19980", "-probes", "20"}, wantErr: "-probes"},
-		{name: "no tokens", args: nil, wantErr: "-tokens"},
+		{name: "no tokens: registers its users, the bound allowing for it", args: nil, check: func(c *config) bool {
+			return c.Tokens == "" && c.seedUsers() == 100 && c.MaxTime == 2*120*time.Second+30*time.Second+2*time.Second+10*time.Second+time.Minute
+		}},
+		{name: "no tokens, many sockets: at most 20 per user", args: []string{"-n", "10000"}, check: func(c *config) bool { return c.seedUsers() == 500 }},
+		{name: "no tokens, few sockets", args: []string{"-n", "1000"}, check: func(c *config) bool { return c.seedUsers() == 200 }},
+		{name: "no tokens, -users", args: []string{"-n", "1000", "-users", "7"}, check: func(c *config) bool { return c.seedUsers() == 7 }},
+		{name: "no tokens, scoped: N users", args: []string{"-mode", "watch", "-n", "300", "-watch", "5"}, check: func(c *config) bool { return c.seedUsers() == 300 }},
+		{name: "seed needs its file", args: []string{"-mode", "seed"}, wantErr: "-tokens is required in seed mode"},
 		{name: "http needs no tokens", args: []string{"-mode", "http"}},
 		{name: "churn and probes", args: []string{"-tokens", "s", "-churn", "5", "-probes", "3"}, wantErr: "do not mix"},
 		{name: "bad mode", args: []string{"-mode", "x"}, wantErr: "-mode"},

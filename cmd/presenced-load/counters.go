@@ -31,6 +31,27 @@ type counters struct {
 
 	mu          sync.Mutex
 	serverCodes map[string]uint64 // server-action:error codes other than rate_limited
+	firsts      map[string]string // by error kind ("connect", "connect_refused", "login"): the first one's text
+}
+
+// noteFirst keeps msg as the first error of its kind: a failed run gives it
+// as its reason.
+func (c *counters) noteFirst(kind, msg string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.firsts == nil {
+		c.firsts = map[string]string{}
+	}
+	if _, ok := c.firsts[kind]; !ok {
+		c.firsts[kind] = msg
+	}
+}
+
+// first is the first error of its kind ("" if none).
+func (c *counters) first(kind string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.firsts[kind]
 }
 
 func (c *counters) serverError(code string) {
@@ -91,4 +112,11 @@ func totalErrors(m map[string]uint64) uint64 {
 		n += v
 	}
 	return n
+}
+
+// connectFailed counts a socket that could not open or bind (not a refused
+// CONNECT) and keeps the first reason.
+func (c *counters) connectFailed(err error) {
+	c.connectErrors.Add(1)
+	c.noteFirst("connect", err.Error())
 }

@@ -55,6 +55,7 @@ func startFakeScoped(t *testing.T, configure func(*fakeScoped)) string {
 	}
 	srv := ws.NewServer(ws.Config{PingInterval: time.Minute, Logger: slog.New(slog.DiscardHandler)}, f)
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	srv.Mount(app, "/socket.io/")
 	ln, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {

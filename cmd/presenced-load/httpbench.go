@@ -20,13 +20,24 @@ func httpBench(ctx context.Context, cfg *config) (*report, error) {
 	prefix := fmt.Sprintf("%s_h%06d", cfg.Prefix, rand.IntN(1_000_000))
 	sub := *cfg
 	sub.Users, sub.Probes, sub.Prefix, sub.Tokens = nUsers, 0, prefix, "/dev/null"
-	s, err := seed(ctx, &sub)
+	s, err := seed(ctx, &sub, nil)
 	if err != nil {
 		return nil, err
 	}
 	h.Registered = len(s.Users)
 	api := newAPIClient(cfg.URL, cfg.HTTPConc)
 	var errs atomic.Uint64
+	var firstErr atomic.Pointer[string] // the first failed login or GET, for the reason of a failed run
+	fail := func(msg string) {
+		errs.Add(1)
+		firstErr.CompareAndSwap(nil, &msg)
+	}
+	reason := func() string {
+		if p := firstErr.Load(); p != nil {
+			return *p
+		}
+		return "no error recorded"
+	}
 
 	// Logins: -login-conc in flight for -duration.
 	var logins atomic.Uint64
@@ -41,7 +52,7 @@ func httpBench(ctx context.Context, cfg *config) (*report, error) {
 				t0 := time.Now()
 				if _, err := api.login(lctx, u.Username, u.Password); err != nil {
 					if lctx.Err() == nil {
-						errs.Add(1)
+						fail(err.Error())
 					}
 					continue
 				}
@@ -58,9 +69,15 @@ func httpBench(ctx context.Context, cfg *config) (*report, error) {
 	h.LoginsPerSec = float64(h.Logins) / win
 	h.LoginOthers = othersCores(s0, s1)
 	h.LoginServerCore = (s1.server - s0.server).Seconds() / win
-	if h.Logins > 0 && cfg.PID > 0 {
+	if h.Logins == 0 {
+		return nil, fmt.Errorf("no login succeeded in %.1fs (%d failed; first: %s)", win, errs.Load(), reason())
+	}
+	if cfg.PID > 0 {
 		h.LoginCPUMicros = (s1.server - s0.server).Seconds() * 1e6 / float64(h.Logins)
 	}
+
+	loginErrs := errs.Load()
+	firstErr.Store(nil) // the GETs' own first error
 
 	// GETs: -get-conc keep-alive connections for -duration.
 	d := newDialer("")
@@ -88,10 +105,11 @@ func httpBench(ctx context.Context, cfg *config) (*report, error) {
 				t0 := time.Now()
 				status, err := g.get()
 				if err != nil || status != 200 {
-					errs.Add(1)
 					if err != nil {
+						fail(fmt.Sprintf("GET %s: %v", cfg.GetPath, err))
 						return
 					}
+					fail(fmt.Sprintf("GET %s: HTTP %d", cfg.GetPath, status))
 					continue
 				}
 				getLat.Record(time.Since(t0))
@@ -107,7 +125,10 @@ func httpBench(ctx context.Context, cfg *config) (*report, error) {
 	h.GetOthers = othersCores(s0, s1)
 	h.GetSelfCores = (s1.self - s0.self).Seconds() / win
 	h.GetServerCores = (s1.server - s0.server).Seconds() / win
-	if h.Gets > 0 && cfg.PID > 0 {
+	if h.Gets == 0 {
+		return nil, fmt.Errorf("no GET %s succeeded in %.1fs (%d failed; first: %s)", cfg.GetPath, win, errs.Load()-loginErrs, reason())
+	}
+	if cfg.PID > 0 {
 		h.GetCPUMicros = (s1.server - s0.server).Seconds() * 1e6 / float64(h.Gets)
 	}
 	h.Errors = errs.Load()

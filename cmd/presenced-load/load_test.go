@@ -145,6 +145,35 @@ func TestLoadAgainstRealServer(t *testing.T) {
 		w.PongsPerSec, w.Fanout.P99, w.TabClose.P99, w.ServerCPUMicrosPerPong)
 }
 
+// -duration is the window measured: it opens after connect, settle and
+// -warmup, lasts -duration, and the rates are over it.
+func TestDurationIsTheWindow(t *testing.T) {
+	url, pid := startPresenced(t, "-ping-interval", "100ms")
+	seedPath := filepath.Join(t.TempDir(), "seed.json")
+	if code := run([]string{"-mode", "seed", "-url", url, "-users", "10", "-tokens", seedPath}, &bytes.Buffer{}, &bytes.Buffer{}); code != 0 {
+		t.Fatal("seed failed")
+	}
+	t0 := time.Now()
+	rep := runLoad(t, "-url", url, "-tokens", seedPath, "-pid", strconv.Itoa(pid), "-n", "10", "-warmup", "1s", "-duration", "2s")
+	wall := time.Since(t0).Seconds()
+	w := rep.Window
+	switch {
+	case w.Seconds < 2 || w.Seconds > 2.3:
+		t.Errorf("window %.3fs, want -duration 2s", w.Seconds)
+	case w.WarmupS != 1 || w.StartS < rep.SettleSeconds+1:
+		t.Errorf("window opened %.3fs after the connect began, settled at %.3fs, warm-up %.1fs: want it after both", w.StartS, rep.SettleSeconds, w.WarmupS)
+	case wall < w.StartS+w.Seconds:
+		t.Errorf("run took %.3fs, less than its window's end %.3fs", wall, w.StartS+w.Seconds)
+	case w.PongsPerSec < 10*10*0.6 || w.PongsPerSec > 10*10*1.3 || w.ServerPongsPerSec < 10*10*0.6: // 10 sockets, 10 pings/s each
+		t.Errorf("pongs/s %.1f (server counted %.1f): want about 100 over the window", w.PongsPerSec, w.ServerPongsPerSec)
+	}
+	var text bytes.Buffer
+	rep.writeText(&text)
+	if !strings.Contains(text.String(), "rates are over the window") {
+		t.Errorf("text report does not say what the window is:\n%s", text.String())
+	}
+}
+
 // Pongs that answer the server's own pings are never rate-limited, however
 // fast the sweep: every answer asks for an ack, and every ack is ok.
 func TestAnswersAreNeverRateLimited(t *testing.T) {
@@ -240,8 +269,8 @@ func TestScopedModesAgainstRealServer(t *testing.T) {
 			if msg := tt.check(w); msg != "" || w.Changes == 0 || w.CPUPerChangeUS <= 0 || w.BytesPerSocketSec <= 0 {
 				t.Fatalf("%s; window %+v", msg, w)
 			}
-			t.Logf("%.0f B and %.2f frames per socket per second, %.0f µs server CPU per change, join→notified p99 %.1f ms",
-				w.BytesPerSocketSec, w.FramesPerSocketSec, w.CPUPerChangeUS, w.JoinNotify.P99)
+			t.Logf("%.0f B and %.2f frames per socket per second, %.0f µs server CPU per change, join→notified p99 %.1f ms, coverage joins %.3f leaves %.3f",
+				w.BytesPerSocketSec, w.FramesPerSocketSec, w.CPUPerChangeUS, w.JoinNotify.P99, w.JoinCoverage, w.LeaveCoverage)
 		})
 	}
 }

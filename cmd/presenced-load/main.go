@@ -68,12 +68,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 	ctx, cancel := context.WithTimeout(ctx, cfg.MaxTime)
 	defer cancel()
 
+	if err := preflight(ctx, cfg); err != nil {
+		fmt.Fprintf(stderr, "presenced-load: %s\n", oneLine(err.Error()))
+		return 1
+	}
+
 	var rep *report
 	switch cfg.Mode {
 	case modeSeed:
-		s, err := seed(ctx, cfg)
+		s, err := seed(ctx, cfg, stderr)
 		if err != nil {
-			fmt.Fprintf(stderr, "presenced-load: %v\n", err)
+			fmt.Fprintf(stderr, "presenced-load: %s\n", oneLine(err.Error()))
 			return 1
 		}
 		fmt.Fprintf(stderr, "presenced-load: registered %d users and %d probes into %s\n", len(s.Users), len(s.Probes), cfg.Tokens)
@@ -82,7 +87,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		rep, err = httpBench(ctx, cfg)
 	default:
 		var s *seedFile
-		if s, err = readSeed(cfg.Tokens); err == nil {
+		if cfg.Tokens == "" {
+			s, err = autoSeed(ctx, cfg, stderr)
+		} else {
+			s, err = readSeed(cfg.Tokens)
+		}
+		if err == nil {
 			var r *runner
 			if r, err = newRunner(cfg, s, stderr); err == nil {
 				if scoped(cfg.Mode) {
@@ -94,7 +104,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "presenced-load: %v\n", err)
+		fmt.Fprintf(stderr, "presenced-load: %s\n", oneLine(err.Error()))
 		switch {
 		case errors.Is(err, errUsage):
 			return 2
@@ -102,6 +112,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return exitUnsupported
 		}
 		return 1
+	}
+	if cfg.Tokens == "" && cfg.Mode != modeHTTP && cfg.Mode != modeSeed {
+		rep.Seeded = cfg.seedUsers() + cfg.Probes
 	}
 	if cfg.JSON {
 		if err := rep.writeJSON(stdout); err != nil {

@@ -38,6 +38,7 @@ type report struct {
 	Errors     map[string]uint64 `json:"errors"`
 	ErrorTotal uint64            `json:"error_total"`
 	Failures   []string          `json:"failures,omitempty"` // why the run failed (scoped modes); the exit status is then 1
+	Seeded     int               `json:"seeded,omitempty"`   // accounts registered by this run (no -tokens)
 }
 
 type connectReport struct {
@@ -50,7 +51,9 @@ type connectReport struct {
 }
 
 type windowReport struct {
-	Seconds                float64            `json:"seconds"`
+	Seconds                float64            `json:"seconds"`  // the window measured: -duration (longer only while a tab-close probe waits)
+	StartS                 float64            `json:"start_s"`  // when it opened, from the start of the connect phase
+	WarmupS                float64            `json:"warmup_s"` // the pause between settling and the window (-warmup)
 	PingsPerSec            float64            `json:"pings_per_s"`
 	PongsPerSec            float64            `json:"pongs_per_s"` // answers to pings, sent
 	ServerPongsPerSec      float64            `json:"server_pongs_per_s,omitempty"`
@@ -109,6 +112,9 @@ func (r *report) writeJSON(w io.Writer) error {
 func (r *report) writeText(w io.Writer) {
 	p := func(format string, a ...any) { fmt.Fprintf(w, format+"\n", a...) }
 	p("presenced-load %s → %s", r.Mode, r.URL)
+	if r.Seeded > 0 {
+		p("  seeded       %d accounts registered for this run (no -tokens)", r.Seeded)
+	}
 	if r.Mode == modeSockets {
 		p("  sockets      %d over %d users (+%d probes), %d in flight, login first: %v", r.N, r.Users, r.Probes, r.Inflight, r.Login)
 		p("  connect      %d in %.2fs = %s/s; latency p50 %.1fms p99 %.1fms; server CPU %.2fs",
@@ -122,8 +128,9 @@ func (r *report) writeText(w io.Writer) {
 		r.Scoped.writeText(p)
 	}
 	if w := r.Window; w != nil {
-		p("  window       %.1fs: pings/s %s, pongs/s %s (server counted %s), hammer/s %s, updates/s %s",
-			w.Seconds, formatRate(w.PingsPerSec), formatRate(w.PongsPerSec), formatRate(w.ServerPongsPerSec), formatRate(w.HammerPerSec), formatRate(w.UpdatesPerSec))
+		p("  window       %.1fs, opened %.1fs after the connect began (after connect, settle and %.1fs of warm-up); rates are over the window", w.Seconds, w.StartS, w.WarmupS)
+		p("  rates        pings/s %s, pongs/s %s (server counted %s), hammer/s %s, updates/s %s",
+			formatRate(w.PingsPerSec), formatRate(w.PongsPerSec), formatRate(w.ServerPongsPerSec), formatRate(w.HammerPerSec), formatRate(w.UpdatesPerSec))
 		if w.AnswersAcked+w.AnswersLimited > 0 {
 			p("  answers      %d acked ok, %d rate-limited", w.AnswersAcked, w.AnswersLimited)
 		}

@@ -22,6 +22,8 @@ type scopedState struct {
 	winLo  atomic.Int64 // unix ns: changes sent in [winLo, winHi] are timed and counted
 	winHi  atomic.Int64 // 0 while the window is open
 
+	churning atomic.Bool // the churn has started (warm-up and window)
+
 	changes                 atomic.Uint64 // leaves and rejoins sent in the window
 	joinExpect, joinGot     atomic.Uint64 // notifications of the window's joins expected and received
 	leaveExpect, leaveGot   atomic.Uint64
@@ -136,8 +138,13 @@ func (st *scopedState) audience(c *sioConn, fn func(*sioConn)) {
 // changed records that c joined (or left) at unix ns at: a change of the
 // window, and the notifications it should cause.
 func (st *scopedState) changed(c *sioConn, join bool, at int64) {
+	n := uint64(0)
+	if st.mode != modeRooms || c.r.cfg.RoomMode == "list" {
+		st.audience(c, func(*sioConn) { n++ })
+	}
 	if join {
 		c.joinAt.Store(at)
+		c.unheard.Store(n > 0)
 	} else {
 		c.leaveAt.Store(at)
 	}
@@ -145,10 +152,6 @@ func (st *scopedState) changed(c *sioConn, join bool, at int64) {
 		return
 	}
 	st.changes.Add(1)
-	n := uint64(0)
-	if st.mode != modeRooms || c.r.cfg.RoomMode == "list" {
-		st.audience(c, func(*sioConn) { n++ })
-	}
 	if join {
 		st.joinExpect.Add(n)
 	} else {
@@ -169,6 +172,7 @@ func (st *scopedState) notified(rcv *sioConn, id int64, join bool, now int64) {
 	at := j.leaveAt.Load()
 	if join {
 		at = j.joinAt.Load()
+		j.unheard.Store(false)
 	}
 	if !st.inWindow(at) {
 		return

@@ -86,6 +86,11 @@ func TestScopedModesAgainstFake(t *testing.T) {
 			if len(rep.Failures) > 0 || rep.ErrorTotal != 0 || rep.Scoped.Window.Changes == 0 {
 				t.Fatalf("failures %v, errors %v, changes %d", rep.Failures, rep.Errors, rep.Scoped.Window.Changes)
 			}
+			// -duration is the window: 2.5 s, opened after the setup, -idle and -warmup.
+			if w, s := rep.Scoped.Window, rep.Scoped; w.Seconds < 2.5 || w.Seconds > 2.8 || w.WarmupS != 0.3 ||
+				w.StartS < s.Setup.Seconds+s.Idle.Seconds+w.WarmupS {
+				t.Errorf("window %.3fs opened at %.3fs (setup %.3fs, idle %.3fs, warm-up %.1fs)", w.Seconds, w.StartS, s.Setup.Seconds, s.Idle.Seconds, w.WarmupS)
+			}
 			tt.check(t, rep.Scoped)
 		})
 	}

@@ -28,6 +28,7 @@ type scopedConn struct {
 	unbound  atomic.Bool // global, logout churn: between the logout and the login
 	joinAt   atomic.Int64
 	leaveAt  atomic.Int64 // unix ns of the last join (bind, login) and leave (close, logout) sent
+	unheard  atomic.Bool  // no socket has yet heard of its last join: it is not churned again until one does (see pickIdle)
 
 	lastError atomic.Pointer[string] // the last server-action:error message
 
@@ -166,8 +167,8 @@ func (c *sioConn) onWatchUpdate(arg []byte) {
 // update_user_online, on the sockets that observe (global mode).
 func (c *sioConn) onGlobalUpdate(arg []byte, now int64) {
 	st := c.r.scope
-	if !c.observer || c.unbound.Load() || st.winLo.Load() == 0 {
-		return // only the window's changes are timed
+	if !c.observer || c.unbound.Load() || !st.churning.Load() {
+		return // only the churn's changes are heard (and the window's timed): the setup's full lists are not read
 	}
 	eachElem(arg, "joined", func(u []byte) {
 		if id, ok := intField(u, "id"); ok {

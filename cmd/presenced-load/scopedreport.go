@@ -39,8 +39,10 @@ type idleReport struct {
 }
 
 type scopedWindow struct {
-	Seconds       float64 `json:"seconds"`
-	Changes       uint64  `json:"changes"` // leaves and rejoins sent in the window
+	Seconds       float64 `json:"seconds"`  // the window measured: -duration
+	StartS        float64 `json:"start_s"`  // when it opened, from the start of the connect phase
+	WarmupS       float64 `json:"warmup_s"` // the churn ran this long before it opened (-warmup)
+	Changes       uint64  `json:"changes"`  // leaves and rejoins sent in the window
 	ChangesPerSec float64 `json:"changes_per_s"`
 
 	Traffic            trafficReport `json:"traffic"`
@@ -107,7 +109,9 @@ func (s *scopedReport) writeText(p func(string, ...any)) {
 	if w == nil {
 		return
 	}
-	p("  window       %.1fs: %d changes = %s/s; %d sockets in scope at the end", w.Seconds, w.Changes, formatRate(w.ChangesPerSec), w.InScopeEnd)
+	p("  window       %.1fs, opened %.1fs after the connect began (after setup, idle and %.1fs of warm-up churn); rates are over the window",
+		w.Seconds, w.StartS, w.WarmupS)
+	p("  changes      %d = %s/s; %d sockets in scope at the end", w.Changes, formatRate(w.ChangesPerSec), w.InScopeEnd)
 	p("  received     %s bytes and %s frames per socket per second (presence); all frames: %s B/s",
 		formatRate(w.BytesPerSocketSec), formatRate(w.FramesPerSocketSec), formatRate(w.Traffic.All.BytesPerSocketSec))
 	kinds := make([]string, 0, len(w.Traffic.ByKind))

@@ -36,6 +36,7 @@ func (r *runner) runScoped(ctx context.Context) (*report, error) {
 	rep.ServerRSSBaseKB = base.rssKB
 	cctx, cancel := context.WithTimeout(ctx, cfg.ConnectTimeout)
 	t0 := time.Now()
+	r.started = t0
 	rest := r.conns
 	if cfg.Mode != modeGlobal {
 		r.connectAll(cctx, r.conns[:1])
@@ -47,6 +48,9 @@ func (r *runner) runScoped(ctx context.Context) (*report, error) {
 	}
 	r.connectAll(cctx, rest)
 	cancel()
+	if r.st.connected.Load() == 0 {
+		return nil, r.noSocket(len(r.conns))
+	}
 	after := sampleCPU(cfg.PID)
 	rep.Connect = connectReport{Seconds: time.Since(t0).Seconds(), Connected: r.st.connected.Load(),
 		Latency: r.connectLat.Summary(), ServerCPU: (after.server - base.server).Seconds()}
@@ -87,6 +91,9 @@ func (r *runner) runScoped(ctx context.Context) (*report, error) {
 		sr.AckFailures = f
 	}
 	rep.Failures = failures(rep)
+	if rep.Connect.Connected < int64(rep.N) {
+		rep.Failures = append(rep.Failures, "why sockets did not connect: "+r.connectFailures())
+	}
 	return rep, nil
 }
 
@@ -107,7 +114,7 @@ func (r *runner) scopeRequest(c *sioConn) (event string, k ackKind, payload []by
 // know the event (errUnsupported) from one that refused it.
 func (r *runner) probe(ctx context.Context, c *sioConn) error {
 	if c.ws == nil || isDone(c.done) || c.pongPre == nil {
-		return fmt.Errorf("probe: the first socket did not connect (%d connect errors, %d refused)", r.st.connectErrors.Load(), r.st.refused.Load())
+		return fmt.Errorf("probe: the first socket did not connect: %w", r.noSocket(1))
 	}
 	event, k, payload := r.scopeRequest(c)
 	res, err := c.call(ctx, k, event, payload, 10*time.Second)
@@ -202,6 +209,7 @@ func (r *runner) scopedWindow(ctx context.Context, sr *scopedReport) *scopedWind
 	churnCtx, stopChurn := context.WithCancel(ctx)
 	var ops sync.WaitGroup
 	churned := make(chan struct{})
+	st.churning.Store(true)
 	go func() {
 		defer close(churned)
 		r.scopedChurn(churnCtx, ctx, &ops)
@@ -216,6 +224,7 @@ func (r *runner) scopedWindow(ctx context.Context, sr *scopedReport) *scopedWind
 		ok0[k], failed0[k] = st.acksOK[k].Load(), st.acksFailed[k].Load()
 	}
 	st.winLo.Store(s0.at.UnixNano())
+	r.windowAt.Store(s0.at.UnixNano())
 	r.measuring.Store(true)
 	sleepCtx(ctx, time.Until(s0.at.Add(cfg.Duration)))
 	s1, tr1 := sampleCPU(cfg.PID), r.traffic.snap()
@@ -234,7 +243,7 @@ func (r *runner) scopedWindow(ctx context.Context, sr *scopedReport) *scopedWind
 	sleepCtx(ctx, r.quietTime()) // the notifications of the window's last changes
 
 	win := s1.at.Sub(s0.at).Seconds()
-	w := &scopedWindow{Seconds: win, Changes: st.changes.Load(), InScopeEnd: inScope}
+	w := &scopedWindow{Seconds: win, StartS: s0.at.Sub(r.started).Seconds(), WarmupS: cfg.Warmup.Seconds(), Changes: st.changes.Load(), InScopeEnd: inScope}
 	w.ChangesPerSec = float64(w.Changes) / win
 	w.Traffic = trafficBetween(tr0, tr1, cfg.N, win)
 	w.BytesPerSocketSec, w.FramesPerSocketSec = w.Traffic.Presence.BytesPerSocketSec, w.Traffic.Presence.FramesPerSocketSec
@@ -309,11 +318,18 @@ func (r *runner) scopedChurn(ctx, opCtx context.Context, ops *sync.WaitGroup) {
 	}
 }
 
-// pickIdle takes a random socket in scope that no operation holds.
+// pickIdle takes a random socket in scope that no operation holds and
+// whose last join has been published. A socket that rejoined is not made to
+// leave again before a socket in its audience has heard of the rejoin (or
+// publishWait has passed): the server coalesces the changes of one window
+// (up to 100 ms by the contract), so a leave sent inside the window of the
+// join it follows cancels that join, which no one is then told of, and
+// the run would count the join's whole audience as missed notifications.
 func (r *runner) pickIdle() *sioConn {
+	now := time.Now().UnixNano()
 	for range 32 {
 		c := r.conns[rand.IntN(len(r.conns))]
-		if c.inScope.Load() && c.busy.CompareAndSwap(false, true) {
+		if c.inScope.Load() && c.published(now) && c.busy.CompareAndSwap(false, true) {
 			if c.inScope.Load() {
 				return c
 			}
@@ -321,6 +337,18 @@ func (r *runner) pickIdle() *sioConn {
 		}
 	}
 	return nil
+}
+
+// publishWait bounds how long the churn waits for a rejoin to be heard
+// before it may churn the socket again (a join that is never heard is the
+// coverage's to report, not the churn's to stall on).
+const publishWait = time.Second
+
+// published reports whether c's last join has been heard by a socket of
+// its audience (or had none), or was sent more than publishWait before now
+// (unix ns).
+func (c *sioConn) published(now int64) bool {
+	return !c.unheard.Load() || now-c.joinAt.Load() > int64(publishWait)
 }
 
 // churnOne makes c leave and, -churn-hold later, return.
@@ -361,13 +389,13 @@ func (r *runner) churnOne(ctx context.Context, c *sioConn) {
 			return
 		}
 		if err := c.open(ctx); err != nil {
-			r.st.connectErrors.Add(1)
+			r.st.connectFailed(err)
 			return
 		}
 		st.changed(c, true, now())
 		if err := c.bind(ctx); err != nil {
 			if err != errRefused {
-				r.st.connectErrors.Add(1)
+				r.st.connectFailed(err)
 			}
 			return
 		}

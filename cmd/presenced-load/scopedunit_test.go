@@ -150,6 +150,56 @@ func TestScopedBookkeeping(t *testing.T) {
 	}
 }
 
+// A socket that rejoined is not churned again before its rejoin is heard:
+// a leave inside the server's coalescing window of the join would cancel
+// it, and the join's whole audience would count as missed (the flake of
+// TestScopedModesAgainstRealServer/global_list_(baseline)).
+func TestChurnWaitsUntilRejoinIsHeard(t *testing.T) {
+	cfg := &config{Mode: modeGlobal}
+	r := &runner{cfg: cfg}
+	for i := range 3 {
+		r.conns = append(r.conns, &sioConn{r: r, idx: i, user: &seedUser{ID: int64(i + 1)}})
+	}
+	st := newScopedState(cfg, r.conns)
+	r.scope = st
+	st.churning.Store(true)
+	for _, c := range r.conns {
+		c.inScope.Store(true)
+	}
+	picks := func() map[int]int {
+		got := map[int]int{}
+		for range 300 {
+			if c := r.pickIdle(); c != nil {
+				got[c.idx]++
+				c.busy.Store(false)
+			}
+		}
+		return got
+	}
+	rejoined := r.conns[0]
+	st.changed(rejoined, true, time.Now().UnixNano())
+	if got := picks(); got[0] != 0 || got[1] == 0 || got[2] == 0 {
+		t.Fatalf("before its rejoin is heard: picks %v, want none of socket 0", got)
+	}
+	r.conns[2].onGlobalUpdate([]byte(`{"version":9,"count":3,"joined":[{"id":1,"username":"u1"}],"left":[]}`), time.Now().UnixNano())
+	if got := picks(); got[0] == 0 {
+		t.Fatalf("after its rejoin was heard: picks %v, want socket 0 too", got)
+	}
+	// A rejoin no one hears holds the socket back publishWait at most.
+	st.changed(rejoined, true, time.Now().Add(-publishWait-time.Millisecond).UnixNano())
+	if got := picks(); got[0] == 0 {
+		t.Fatalf("a rejoin unheard for longer than %v: picks %v, want socket 0 too", publishWait, got)
+	}
+	// With no audience in scope there is nothing to wait for.
+	for _, c := range r.conns[1:] {
+		c.inScope.Store(false)
+	}
+	st.changed(rejoined, true, time.Now().UnixNano())
+	if !rejoined.published(time.Now().UnixNano()) {
+		t.Error("a join with no audience waits to be heard")
+	}
+}
+
 func TestWatchAudience(t *testing.T) {
 	cfg := &config{Mode: modeWatch, Watch: 2}
 	r := &runner{cfg: cfg}
@@ -183,7 +233,7 @@ func TestParseScopedConfig(t *testing.T) {
 		{name: "one room in count mode", args: []string{"-mode", "rooms", "-tokens", "s", "-n", "50", "-room-size", "0", "-room-mode", "count"}},
 		{name: "watch", args: []string{"-mode", "watch", "-tokens", "s", "-n", "100", "-watch", "50"}},
 		{name: "global by close", args: []string{"-mode", "global", "-tokens", "s", "-churn-by", "close"}},
-		{name: "rooms need tokens", args: []string{"-mode", "rooms"}, wantErr: "-tokens"},
+		{name: "rooms without tokens", args: []string{"-mode", "rooms", "-n", "20"}},
 		{name: "bad room mode", args: []string{"-mode", "rooms", "-tokens", "s", "-room-mode", "grid"}, wantErr: "-room-mode"},
 		{name: "room larger than n", args: []string{"-mode", "rooms", "-tokens", "s", "-n", "5"}, wantErr: "-room-size 10"},
 		{name: "bad room prefix", args: []string{"-mode", "rooms", "-tokens", "s", "-room-prefix", "a b"}, wantErr: "-room-prefix"},

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,6 +33,8 @@ type runner struct {
 	phase       atomic.Value
 	log         io.Writer
 	traffic     traffic      // what the sockets received, by kind
+	started     time.Time    // the connect phase began
+	windowAt    atomic.Int64 // unix ns: the measured window opened
 	scope       *scopedState // rooms, watch and global modes; nil in sockets mode
 }
 
@@ -93,12 +96,13 @@ func (r *runner) openOne(ctx context.Context, c *sioConn, step string) error {
 			tok, err := r.api.login(ctx, c.user.Username, c.user.Password)
 			if err != nil {
 				r.st.loginErrors.Add(1)
+				r.st.noteFirst("login", err.Error())
 				return err
 			}
 			c.token = tok
 		}
 		if err := c.open(ctx); err != nil {
-			r.st.connectErrors.Add(1)
+			r.st.connectFailed(err)
 			return err
 		}
 		if step == "open" {
@@ -109,7 +113,7 @@ func (r *runner) openOne(ctx context.Context, c *sioConn, step string) error {
 	}
 	if err := c.bind(ctx); err != nil {
 		if err != errRefused {
-			r.st.connectErrors.Add(1)
+			r.st.connectFailed(err)
 		}
 		return err
 	}
@@ -205,6 +209,7 @@ func (r *runner) run(ctx context.Context) (*report, error) {
 	// Connect: observers, then probes.
 	cctx, cancel := context.WithTimeout(ctx, cfg.ConnectTimeout)
 	t0 := time.Now()
+	r.started = t0
 	r.connectAll(cctx, r.conns)
 	connectDone := time.Now()
 	r.connectAll(cctx, r.probes)
@@ -218,6 +223,12 @@ func (r *runner) run(ctx context.Context) (*report, error) {
 	}
 	if rep.Connect.Seconds > 0 {
 		rep.Connect.PerSecond = float64(countOpen(r.conns)) / rep.Connect.Seconds
+	}
+	if want := int64(cfg.N + cfg.Probes); rep.Connect.Connected == 0 {
+		r.closeAll()
+		return nil, r.noSocket(int(want))
+	} else if rep.Connect.Connected < want {
+		fmt.Fprintf(r.log, "presenced-load: warning: only %d of %d sockets connected: %s\n", rep.Connect.Connected, want, r.connectFailures())
 	}
 
 	// Settle: every socket has its first update; with -login (the storm),
@@ -288,6 +299,7 @@ func (r *runner) measure(ctx context.Context, rep *report) {
 		"go_memstats_heap_sys_bytes"}
 	m0 := r.api.metrics(ctx, metricsNames...)
 	s0, c0 := sampleCPU(cfg.PID), r.st.snap()
+	r.windowAt.Store(s0.at.UnixNano())
 	r.measuring.Store(true)
 	if cfg.Mark != "" {
 		_ = os.WriteFile(cfg.Mark, []byte(time.Now().Format(time.RFC3339Nano)+"\n"), 0o644)
@@ -309,7 +321,7 @@ func (r *runner) measure(ctx context.Context, rep *report) {
 	bg.Wait()
 
 	win := s1.at.Sub(s0.at).Seconds()
-	w := windowReport{Seconds: win}
+	w := windowReport{Seconds: win, StartS: s0.at.Sub(r.started).Seconds(), WarmupS: cfg.Warmup.Seconds()}
 	w.PingsPerSec = float64(c1.pings-c0.pings) / win
 	w.PongsPerSec = float64(c1.pongs-c0.pongs) / win
 	w.HammerPerSec = float64(c1.hammer-c0.hammer) / win
@@ -491,7 +503,8 @@ func (r *runner) closeAll() {
 	wg.Wait()
 }
 
-// startProgress prints a live line on stderr every -progress.
+// startProgress prints a live line on stderr every -progress, after a
+// legend line that says what its counts mean.
 func (r *runner) startProgress(ctx context.Context) func() {
 	if r.cfg.Progress <= 0 {
 		return func() {}
@@ -499,6 +512,7 @@ func (r *runner) startProgress(ctx context.Context) func() {
 	pctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	tty := isTerminal(os.Stderr)
+	fmt.Fprintln(r.log, r.progressLegend())
 	go func() {
 		defer close(done)
 		t := time.NewTicker(r.cfg.Progress)
@@ -513,22 +527,7 @@ func (r *runner) startProgress(ctx context.Context) func() {
 				return
 			case now := <-t.C:
 				cur := r.st.snap()
-				dt := now.Sub(prevAt).Seconds()
-				line := fmt.Sprintf("%-8s open=%d/%d pings/s=%s pongs/s=%s updates/s=%s errors=%d",
-					r.phase.Load(), r.st.open.Load(), r.cfg.N+r.cfg.Probes,
-					formatRate(float64(cur.pings-prev.pings)/dt), formatRate(float64(cur.pongs-prev.pongs)/dt),
-					formatRate(float64(cur.updates-prev.updates)/dt), totalErrors(r.st.errorReport()))
-				if st := r.scope; st != nil {
-					in := 0
-					for _, c := range r.conns {
-						if c.inScope.Load() {
-							in++
-						}
-					}
-					line += fmt.Sprintf(" in_scope=%d changes=%d", in, st.changes.Load())
-				} else if r.measuring.Load() {
-					line += fmt.Sprintf(" fanout_p99=%.1fms", r.fanout.Summary().P99)
-				}
+				line := r.progressLine(prev, cur, now.Sub(prevAt).Seconds(), now)
 				if tty {
 					fmt.Fprintf(r.log, "\r\033[K%s", line)
 				} else {
@@ -539,6 +538,58 @@ func (r *runner) startProgress(ctx context.Context) func() {
 		}
 	}()
 	return func() { cancel(); <-done }
+}
+
+// progressLegend says what the progress line's counts are.
+func (r *runner) progressLegend() string {
+	l := fmt.Sprintf("presenced-load: progress every %s: phase (window=time into the measured window/-duration), "+
+		"open=websockets open now/wanted, connected=CONNECTs accepted so far, "+
+		"pings/s pongs/s updates/s=server pings received, pongs sent, update_user_online received since the last line, "+
+		"errors=so far, by kind", r.cfg.Progress)
+	if r.scope != nil {
+		return l + ", in_scope=sockets joined/watching/bound, window_changes=leaves+rejoins in the window so far"
+	}
+	return l + ", fanout_p99=ping ts → receipt over the window so far"
+}
+
+// progressLine is one progress line: every count labelled.
+func (r *runner) progressLine(prev, cur snapshot, dt float64, now time.Time) string {
+	rate := func(a, b uint64) string { return formatRate(float64(b-a) / dt) }
+	line := fmt.Sprintf("phase=%s", r.phase.Load())
+	if at := r.windowAt.Load(); at != 0 && r.measuring.Load() {
+		line += fmt.Sprintf(" window=%.1fs/%s", now.Sub(time.Unix(0, at)).Seconds(), r.cfg.Duration)
+	}
+	line += fmt.Sprintf(" open=%d/%d connected=%d pings/s=%s pongs/s=%s updates/s=%s errors=%s",
+		r.st.open.Load(), r.cfg.N+r.cfg.Probes, r.st.connected.Load(),
+		rate(prev.pings, cur.pings), rate(prev.pongs, cur.pongs), rate(prev.updates, cur.updates), errorSummary(r.st.errorReport()))
+	if st := r.scope; st != nil {
+		in := 0
+		for _, c := range r.conns {
+			if c.inScope.Load() {
+				in++
+			}
+		}
+		line += fmt.Sprintf(" in_scope=%d/%d window_changes=%d", in, len(r.conns), st.changes.Load())
+	} else if r.measuring.Load() {
+		line += fmt.Sprintf(" fanout_p99=%.1fms", r.fanout.Summary().P99)
+	}
+	return line
+}
+
+// errorSummary is the total and the kinds that are not zero, with no
+// spaces: "0", "3(connect=2,connect_refused=1)".
+func errorSummary(m map[string]uint64) string {
+	var kinds []string
+	for k, v := range m {
+		if v > 0 {
+			kinds = append(kinds, fmt.Sprintf("%s=%d", k, v))
+		}
+	}
+	if len(kinds) == 0 {
+		return "0"
+	}
+	slices.Sort(kinds)
+	return fmt.Sprintf("%d(%s)", totalErrors(m), strings.Join(kinds, ","))
 }
 
 func isTerminal(f *os.File) bool {
