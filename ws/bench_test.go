@@ -15,6 +15,7 @@ import (
 
 	"github.com/presenced/presenced/internal/closereason"
 	"github.com/presenced/presenced/ws/codec"
+	"github.com/presenced/presenced/ws/internal/wsframe"
 )
 
 type nopSession struct{ n int }
@@ -82,7 +83,7 @@ func BenchmarkSendFrameWebsocket(b *testing.B) {
 			cfg.Logger = nil
 			e := startServer(b, cfg)
 			frame := EncodeEvent("server-action:ping", json.RawMessage(`{"message":"ping","seq":1,"ts":1795000000000}`))
-			perFrame := int64(wsHeaderLen(len(frame)) + len(frame))
+			perFrame := int64(wsframe.HeaderLen(len(frame)) + len(frame))
 			var received atomic.Int64
 			var wg sync.WaitGroup
 			var clients []*fws.Conn
@@ -191,11 +192,11 @@ func BenchmarkReceiveWebsocket(b *testing.B) {
 // maskedTextFrame frames p as a client must: a masked text frame.
 func maskedTextFrame(p []byte) []byte {
 	key := [4]byte{1, 2, 3, 4}
-	f := appendWSHeader(nil, wsOpText, len(p))
+	f := wsframe.AppendHeader(nil, wsframe.OpText, len(p))
 	f[1] |= 0x80
 	f = append(f, key[:]...)
 	start := len(f)
 	f = append(f, p...)
-	maskBytes(f[start:], key)
+	wsframe.Mask(f[start:], key)
 	return f
 }

@@ -3,7 +3,13 @@
 // websocket, heartbeats, origin checks and CORS, and a small Handler/Session
 // seam through which the application sees one Conn per Socket.IO connection
 // on namespace "/". The wire format itself (pure, fuzzed encode and decode)
-// is package ws/codec, which the load generator uses too.
+// is package ws/codec, which the load generator uses too; websocket framing
+// (the client's frames read straight from the socket, the server's headers)
+// is ws/internal/wsframe; the epoll set in which idle websockets wait is
+// ws/internal/netpoll. Why a connection ended is internal/closereason's
+// vocabulary, shared with the application. ws imports nothing of presenced
+// above it: the adapter to presence is in the composition root
+// (cmd/presenced/socketio.go).
 //
 // What ws owns, and what it does not:
 //   - It owns every byte on the wire and every goroutine that touches a socket.
@@ -38,11 +44,17 @@
 //
 // # Goroutines and locks
 //
-// Per websocket session there is the reader, a goroutine of its own started
-// by the contrib upgrade handler, which returns at once so that fasthttp and
-// contrib release the request's buffers (Mount sets KeepHijackedConns; the
-// reader closes the connection when it ends). It reads frames with wsReader,
-// which holds a pooled buffer only while bytes are unread. Frames pushed to an
+// Per websocket session there is a reader, started by the contrib upgrade
+// handler, which returns at once so that fasthttp and contrib release the
+// request's buffers (Mount sets KeepHijackedConns; the last reader closes the
+// connection). It reads frames with wsframe.Reader, which holds a pooled
+// buffer only while bytes are unread. A reader that has read its socket dry
+// parks it in the process's epoll set and returns: an idle websocket holds no
+// goroutine and no buffer. The poller starts a new reader (serveReads) when
+// bytes or the peer's close arrive, and a server-side close or deadline wakes
+// a parked one so that it runs into its end (transport_ws.go: register, park,
+// unpark, finish). Config.HoldIdleReaders, a system without epoll or a
+// connection without a descriptor keep one blocked reader per socket instead. Frames pushed to an
 // idle websocket are written by the pushing goroutine with one non-blocking
 // write(2); what the socket does not take at once, and anything pushed
 // meanwhile, goes to a writer goroutine that exists only while frames are
@@ -55,8 +67,10 @@
 // hijacked connections have no deadline, and a pending GET clears the one
 // it changed before returning.
 // One heartbeat goroutine per Server sends Engine.IO pings and enforces the
-// ping, connect, ack and drain timeouts of every session; no session has a
-// timer of its own (the upgrade probe and a pending long poll use a read
+// ping, connect, ack and drain timeouts of every session, in one pass over the
+// registry per HeartbeatTick; no session has a timer of its own. A ping due
+// within half an interval rides with the application's periodic frame instead
+// (Conn.SendHeartbeat: presenced's sweep), in the same write (the upgrade probe and a pending long poll use a read
 // deadline while they last).
 //
 // # Bounds

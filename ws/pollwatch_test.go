@@ -262,8 +262,8 @@ func TestConnLimitListener(t *testing.T) {
 		s.mu.Lock()
 		tr := s.ws
 		s.mu.Unlock()
-		if _, wrapped := tr.conn.(*connlimit.Conn); !wrapped || tr.rc == nil || tr.rd.rc == nil || !tr.vectored {
-			t.Fatalf("conn %T, RawConn %v/%v, vectored %v: not on the descriptor", tr.conn, tr.rc != nil, tr.rd.rc != nil, tr.vectored)
+		if _, wrapped := tr.conn.(*connlimit.Conn); !wrapped || tr.rc == nil || !tr.rd.OnDescriptor() || !tr.vectored {
+			t.Fatalf("conn %T, RawConn %v/%v, vectored %v: not on the descriptor", tr.conn, tr.rc != nil, tr.rd.OnDescriptor(), tr.vectored)
 		}
 		w.send(`421["echo","wrapped"]`)
 		if m := w.read(); m != `431["wrapped"]` {

@@ -15,6 +15,7 @@ import (
 	"github.com/presenced/presenced/internal/closereason"
 	"github.com/presenced/presenced/ws/codec"
 	"github.com/presenced/presenced/ws/internal/netpoll"
+	"github.com/presenced/presenced/ws/internal/wsframe"
 )
 
 // wsTransport is one websocket: the main transport of a session or a probe.
@@ -37,7 +38,7 @@ type wsTransport struct {
 	conn     net.Conn
 	raw      net.Conn        // the socket itself (innerConn of conn), for all I/O and deadlines
 	rc       syscall.RawConn // raw's descriptor for writes that must not wait; nil when unavailable
-	rd       *wsReader       // used by the reader goroutine only
+	rd       *wsframe.Reader // used by the reader goroutine only
 	vectored bool            // raw is a *net.TCPConn: net.Buffers is one atomic writev
 	wg       sync.WaitGroup
 	writing  bool     // a writer goroutine runs; guarded by session.mu
@@ -81,7 +82,7 @@ func newWSTransport(c *websocket.Conn, cfg *Config) *wsTransport {
 			w.try.write = w.try.run
 		}
 	}
-	w.rd = newWSReader(raw, w.rc, cfg.MaxPayload, w)
+	w.rd = wsframe.NewReader(raw, w.rc, cfg.MaxPayload, w)
 	return w
 }
 
@@ -122,13 +123,13 @@ func (w *wsTransport) unpark() {
 // ending.
 func (w *wsTransport) park(reg *netpoll.Registration) bool {
 	for !w.noPark.Load() {
-		if !w.rd.short && w.rd.poll() {
+		if !w.rd.Dry() && w.rd.Poll() {
 			return false
 		}
 		if reg.Park() {
 			return true
 		}
-		w.rd.short = false // bytes came meanwhile: read again
+		w.rd.Forget() // bytes came meanwhile: read again
 	}
 	return false
 }
@@ -139,7 +140,7 @@ func (w *wsTransport) finish(srv *Server) {
 	if reg := w.reg.Load(); reg != nil {
 		reg.Close()
 	}
-	w.rd.release()
+	w.rd.Release()
 	_ = w.closeConn()
 	srv.leave()
 }
@@ -152,29 +153,31 @@ func (w *wsTransport) closeConn() error {
 	return w.raw.Close()
 }
 
-// onCloseFrame answers the client's close frame (from the reader goroutine),
+// The websocket's answers to the control frames its reader meets.
+var _ wsframe.Control = (*wsTransport)(nil)
+
+// CloseReceived answers the client's close frame (from the reader goroutine),
 // unless we sent ours first.
-func (w *wsTransport) onCloseFrame(code int, _ string) error {
+func (w *wsTransport) CloseReceived(code int) {
 	if code == 1005 {
 		w.sendCloseFrame(nil) // no status received: an empty close answers it
 	} else {
-		w.sendClose(code)
+		w.SendClose(code)
 	}
-	return nil
 }
 
-// sendClose sends a close frame with code unless one was sent already.
-func (w *wsTransport) sendClose(code int) {
+// SendClose sends a close frame with code unless one was sent already.
+func (w *wsTransport) SendClose(code int) {
 	w.sendCloseFrame(binary.BigEndian.AppendUint16(nil, uint16(code)))
 }
 
 func (w *wsTransport) sendCloseFrame(payload []byte) {
 	if !w.closeSent.Swap(true) {
-		w.writeControl(wsOpClose, payload)
+		w.WriteControl(wsframe.OpClose, payload)
 	}
 }
 
-// writeControl writes one control frame (payload ≤ 125 bytes) from the
+// WriteControl writes one control frame (payload ≤ 125 bytes) from the
 // reader goroutine, never in the middle of another frame: while the writer
 // runs or the tail of a direct write is pending, the frame goes through the
 // writer (a close frame waits up to ControlTimeout for it: the session is cut
@@ -184,8 +187,8 @@ func (w *wsTransport) sendCloseFrame(payload []byte) {
 // one close frame. A probe's reader is its connection's only writer, and
 // writes synchronously: a probe that cannot take a pong within ControlTimeout
 // is cut (a timed-out write may have left half a frame).
-func (w *wsTransport) writeControl(op byte, payload []byte) {
-	frame := appendWSHeader(make([]byte, 0, 2+len(payload)), op, len(payload))
+func (w *wsTransport) WriteControl(op byte, payload []byte) {
+	frame := wsframe.AppendHeader(make([]byte, 0, 2+len(payload)), op, len(payload))
 	frame = append(frame, payload...)
 	s := w.sess
 	if s == nil {
@@ -203,7 +206,7 @@ func (w *wsTransport) writeControl(op byte, payload []byte) {
 		return
 	}
 	if w.writing || w.rc == nil { // a pending tail (w.rest) always has the writer running
-		if op != wsOpClose && !s.fitsLocked(&s.q, len(frame)) {
+		if op != wsframe.OpClose && !s.fitsLocked(&s.q, len(frame)) {
 			frames, bytes := s.pendingLocked(&s.q)
 			s.mu.Unlock()
 			s.slowConsumer(frames, bytes)
@@ -212,7 +215,7 @@ func (w *wsTransport) writeControl(op byte, payload []byte) {
 		w.ctl = append(w.ctl, frame)
 		w.ctlBytes += len(frame)
 		var flushed chan struct{}
-		if op == wsOpClose {
+		if op == wsframe.OpClose {
 			flushed = make(chan struct{})
 			w.ctlFlushed = append(w.ctlFlushed, flushed)
 		}
@@ -242,16 +245,13 @@ func (w *wsTransport) writeControl(op byte, payload []byte) {
 func (w *wsTransport) closeGracefully() {
 	if !w.closeSent.Swap(true) {
 		_ = w.raw.SetWriteDeadline(time.Now().Add(w.ctlTimeout))
-		_, _ = w.raw.Write([]byte{0x80 | wsOpClose, 2, 0x03, 0xe8}) // 1000
+		_, _ = w.raw.Write([]byte{0x80 | wsframe.OpClose, 2, 0x03, 0xe8}) // 1000
 	}
 	_ = w.raw.SetReadDeadline(time.Now().Add(w.ctlTimeout))
 	w.unpark() // a parked reader would not see the deadline
 }
 
 const (
-	wsOpText  = 0x1
-	wsOpClose = 0x8
-
 	// Frames up to wsInlineMax are copied into the batch buffer; larger ones
 	// are referenced (writev) when the connection allows it.
 	wsInlineMax = 4 << 10
@@ -261,33 +261,11 @@ const (
 
 var writeBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
 
-func appendWSHeader(dst []byte, op byte, n int) []byte {
-	dst = append(dst, 0x80|op) // FIN
-	switch {
-	case n <= 125:
-		return append(dst, byte(n))
-	case n <= 0xffff:
-		return binary.BigEndian.AppendUint16(append(dst, 126), uint16(n))
-	default:
-		return binary.BigEndian.AppendUint64(append(dst, 127), uint64(n))
-	}
-}
-
-func wsHeaderLen(n int) int {
-	switch {
-	case n <= 125:
-		return 2
-	case n <= 0xffff:
-		return 4
-	}
-	return 10
-}
-
 // writeFrames writes frames as text messages with one write call.
 func (w *wsTransport) writeFrames(frames [][]byte, srv *Server) error {
 	need, total, large := 0, 0, false
 	for _, f := range frames {
-		h := wsHeaderLen(len(f))
+		h := wsframe.HeaderLen(len(f))
 		total += h + len(f)
 		need += h
 		if w.vectored && len(f) > wsInlineMax {
@@ -312,7 +290,7 @@ func (w *wsTransport) writeFrames(frames [][]byte, srv *Server) error {
 		buf, err = w.writeVectored(frames, buf)
 	} else {
 		for _, f := range frames {
-			buf = appendWSHeader(buf, wsOpText, len(f))
+			buf = wsframe.AppendHeader(buf, wsframe.OpText, len(f))
 			buf = append(buf, f...)
 		}
 		_, err = w.raw.Write(buf)
@@ -330,7 +308,7 @@ func (w *wsTransport) writeVectored(frames [][]byte, buf []byte) ([]byte, error)
 	iov := make(net.Buffers, 0, 2*len(frames)+1)
 	mark := 0
 	for _, f := range frames {
-		buf = appendWSHeader(buf, wsOpText, len(f))
+		buf = wsframe.AppendHeader(buf, wsframe.OpText, len(f))
 		if len(f) <= wsInlineMax {
 			buf = append(buf, f...)
 			continue
@@ -376,7 +354,7 @@ func (w *wsTransport) tryWrite(srv *Server, frames ...[]byte) (rest []byte, err 
 	bp := writeBufPool.Get().(*[]byte)
 	buf := (*bp)[:0]
 	for _, frame := range frames {
-		buf = appendWSHeader(buf, wsOpText, len(frame))
+		buf = wsframe.AppendHeader(buf, wsframe.OpText, len(frame))
 		buf = append(buf, frame...)
 	}
 	srv.stats.framesOut.Add(uint64(len(frames)))
@@ -506,20 +484,16 @@ func (s *session) writerFailed(w *wsTransport, err error) {
 	s.mu.Unlock()
 }
 
-var readBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 1<<10); return &b }}
-
-const readPooledMax = 64 << 10
-
 // readLoop reads the session's websocket until it fails or closes (false), or
 // until a socket in the poller is read dry and parked (true): the poller starts
 // serveReads again when bytes arrive.
 func (s *session) readLoop(w *wsTransport) (parked bool) {
 	reg := w.reg.Load()
 	for {
-		if reg != nil && w.rd.buffered() == 0 && w.park(reg) {
+		if reg != nil && w.rd.Buffered() == 0 && w.park(reg) {
 			return true
 		}
-		bin, bp, err := w.rd.next()
+		bin, bp, err := w.rd.Next()
 		if err != nil {
 			s.readFailed(err)
 			return false
@@ -535,18 +509,18 @@ func (s *session) readLoop(w *wsTransport) (parked bool) {
 			s.onEnginePacket(codec.EnginePacket{Type: typ, Data: data}, true)
 		}
 		s.inMu.Unlock()
-		putReadBuf(bp)
+		wsframe.PutMessage(bp)
 	}
 }
 
 func (s *session) readFailed(err error) {
-	var pe wsProtocolError
+	var pe wsframe.ProtocolError
 	switch {
-	case errors.Is(err, errReadLimit):
+	case errors.Is(err, wsframe.ErrReadLimit):
 		s.fail(closereason.PayloadTooLarge, err)
 	case errors.As(err, &pe):
 		s.fail(closereason.TransportError, err)
-	case errors.Is(err, errClientClose), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+	case errors.Is(err, wsframe.ErrClientClose), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		s.close(closereason.ClientClosed, false)
 	default:
 		s.close(closereason.TransportError, false)
@@ -681,7 +655,7 @@ func (s *session) serveReads(w *wsTransport) {
 			w.finish(s.srv)
 		}
 	}()
-	w.rd.short = false // a resume: what is there is not known yet
+	w.rd.Forget() // a resume: what is there is not known yet
 	if s.readLoop(w) {
 		return
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/presenced/presenced/internal/closereason"
 	"github.com/presenced/presenced/ws/codec"
+	"github.com/presenced/presenced/ws/internal/wsframe"
 )
 
 var (
@@ -89,11 +90,11 @@ func (s *session) probeUpgrade(w *wsTransport) error {
 }
 
 func (s *session) readProbePacket(w *wsTransport, want []byte, errWrong error) error {
-	bin, bp, err := w.rd.next()
+	bin, bp, err := w.rd.Next()
 	if err != nil {
 		return err
 	}
-	defer putReadBuf(bp)
+	defer wsframe.PutMessage(bp)
 	s.received(len(*bp))
 	if bin || !bytes.Equal(*bp, want) {
 		return errWrong

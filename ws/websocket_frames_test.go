@@ -15,6 +15,7 @@ import (
 
 	fws "github.com/fasthttp/websocket"
 	"github.com/presenced/presenced/internal/closereason"
+	"github.com/presenced/presenced/ws/internal/wsframe"
 )
 
 // clientFrame encodes a client frame: masked unless unmasked is set.
@@ -44,13 +45,13 @@ func clientFrame(first byte, payload []byte, unmasked bool) []byte {
 }
 
 const (
-	finText  = 0x80 | wsOpText
-	finBin   = 0x80 | wsOpBinary
-	fragText = wsOpText
+	finText  = 0x80 | wsframe.OpText
+	finBin   = 0x80 | wsframe.OpBinary
+	fragText = wsframe.OpText
 	fragCont = 0x00
 	finCont  = 0x80
-	finPing  = 0x80 | wsOpPing
-	finClose = 0x80 | wsOpClose
+	finPing  = 0x80 | wsframe.OpPing
+	finClose = 0x80 | wsframe.OpClose
 )
 
 // closeCode reads until the connection ends and returns the close code the
@@ -166,12 +167,12 @@ func TestWebsocketFrames(t *testing.T) {
 		want  closereason.Reason
 	}{
 		{"unmasked frame", clientFrame(finText, []byte(`421["echo",1]`), true), 1002, closereason.TransportError},
-		{"reserved bits", clientFrame(0x80|0x40|wsOpText, []byte(`421["echo",1]`), false), 1002, closereason.TransportError},
+		{"reserved bits", clientFrame(0x80|0x40|wsframe.OpText, []byte(`421["echo",1]`), false), 1002, closereason.TransportError},
 		{"continuation first", clientFrame(finCont, []byte("x"), false), 1002, closereason.TransportError},
 		{"text inside a fragmented message", append(clientFrame(fragText, []byte("42"), false), clientFrame(finText, []byte("x"), false)...), 1002, closereason.TransportError},
 		{"unknown opcode", clientFrame(0x80|0x3, []byte("x"), false), 1002, closereason.TransportError},
 		{"unknown control opcode", clientFrame(0x80|0xb, nil, false), 1002, closereason.TransportError},
-		{"fragmented ping", clientFrame(wsOpPing, nil, false), 1002, closereason.TransportError},
+		{"fragmented ping", clientFrame(wsframe.OpPing, nil, false), 1002, closereason.TransportError},
 		{"long ping", clientFrame(finPing, bytes.Repeat([]byte("p"), 126), false), 1002, closereason.TransportError},
 		{"one-byte close", clientFrame(finClose, []byte{3}, false), 1002, closereason.TransportError},
 		{"close code not for the wire", clientFrame(finClose, []byte{0x03, 0xee}, false), 1002, closereason.TransportError}, // 1006
@@ -205,49 +206,6 @@ func TestWebsocketFrames(t *testing.T) {
 	})
 }
 
-// TestWSReaderIdleHoldsNoBuffer: between messages the reader gives its
-// pooled buffer back, on both read paths.
-func TestWSReaderIdleHoldsNoBuffer(t *testing.T) {
-	for _, tcp := range []bool{true, false} {
-		var srvEnd, cliEnd net.Conn
-		w := &wsTransport{ctlTimeout: DefaultControlTimeout}
-		if tcp {
-			srvEnd, cliEnd, w.rc = tcpPair(t)
-		} else {
-			srvEnd, cliEnd = net.Pipe()
-		}
-		w.raw = srvEnd
-		r := newWSReader(srvEnd, w.rc, 1<<20, w)
-		go func() {
-			for i := range 3 {
-				_, _ = cliEnd.Write(clientFrame(finText, []byte(strings.Repeat("m", 100*(i+1))), false))
-				time.Sleep(20 * time.Millisecond)
-			}
-			_ = cliEnd.Close()
-		}()
-		for i := range 3 {
-			bin, bp, err := r.next()
-			if err != nil || bin || len(*bp) != 100*(i+1) {
-				t.Fatalf("tcp=%v message %d: %v %v", tcp, i, err, bp)
-			}
-			putReadBuf(bp)
-			if (r.rc != nil) != tcp {
-				t.Fatalf("tcp=%v: RawConn path %v", tcp, r.rc != nil)
-			}
-			if r.buf != nil && tcp {
-				t.Fatalf("message %d: buffer held after the message was consumed", i)
-			}
-		}
-		if _, _, err := r.next(); !errors.Is(err, io.EOF) {
-			t.Fatalf("tcp=%v: after close: %v", tcp, err)
-		}
-		if r.buf != nil {
-			t.Fatalf("tcp=%v: buffer held after EOF", tcp)
-		}
-		srvEnd.Close()
-	}
-}
-
 // TestControlFrameWaitsForPendingTail: a control frame the reader must send
 // while the tail of a direct write is still unwritten goes after that tail,
 // through the writer — never into the middle of the frame.
@@ -262,7 +220,7 @@ func TestControlFrameWaitsForPendingTail(t *testing.T) {
 
 	// The state right after a direct write the socket took in part: the
 	// tail is pending and the writer has been started but has not run yet.
-	frame := appendWSHeader(nil, wsOpText, 5)
+	frame := wsframe.AppendHeader(nil, wsframe.OpText, 5)
 	frame = append(frame, "hello"...)
 	s.mu.Lock()
 	w.rest = append([]byte(nil), frame[3:]...)
@@ -271,7 +229,7 @@ func TestControlFrameWaitsForPendingTail(t *testing.T) {
 	if _, err := raw.Write(frame[:3]); err != nil { // what the direct write took
 		t.Fatal(err)
 	}
-	w.writeControl(wsOpPong, []byte("p"))
+	w.WriteControl(wsframe.OpPong, []byte("p"))
 	s.mu.Lock()
 	queued := len(w.ctl)
 	s.mu.Unlock()
@@ -280,7 +238,7 @@ func TestControlFrameWaitsForPendingTail(t *testing.T) {
 	}
 	w.wg.Add(1)
 	s.writeLoop(w) // the writer: tail, then the control frame
-	want := append(append([]byte(nil), frame...), 0x80|wsOpPong, 1, 'p')
+	want := append(append([]byte(nil), frame...), 0x80|wsframe.OpPong, 1, 'p')
 	got := make([]byte, len(want))
 	_ = cli.SetReadDeadline(time.Now().Add(2 * time.Second))
 	if _, err := io.ReadFull(cli, got); err != nil {
@@ -290,9 +248,9 @@ func TestControlFrameWaitsForPendingTail(t *testing.T) {
 		t.Fatalf("wire % x, want % x", got, want)
 	}
 	// Idle again: the next control frame goes out at once.
-	w.writeControl(wsOpPong, []byte("q"))
+	w.WriteControl(wsframe.OpPong, []byte("q"))
 	got = got[:3]
-	if _, err := io.ReadFull(cli, got); err != nil || !bytes.Equal(got, []byte{0x80 | wsOpPong, 1, 'q'}) {
+	if _, err := io.ReadFull(cli, got); err != nil || !bytes.Equal(got, []byte{0x80 | wsframe.OpPong, 1, 'q'}) {
 		t.Fatalf("direct control frame: % x %v", got, err)
 	}
 
@@ -302,7 +260,7 @@ func TestControlFrameWaitsForPendingTail(t *testing.T) {
 	w.writing = true
 	s.mu.Unlock()
 	sent := make(chan struct{})
-	go func() { w.sendClose(1002); close(sent) }()
+	go func() { w.SendClose(1002); close(sent) }()
 	waitFor(t, time.Second, "close frame queued", func() bool {
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -317,7 +275,7 @@ func TestControlFrameWaitsForPendingTail(t *testing.T) {
 	s.writeLoop(w)
 	<-sent
 	got = got[:4]
-	if _, err := io.ReadFull(cli, got); err != nil || !bytes.Equal(got, []byte{0x80 | wsOpClose, 2, 0x03, 0xea}) {
+	if _, err := io.ReadFull(cli, got); err != nil || !bytes.Equal(got, []byte{0x80 | wsframe.OpClose, 2, 0x03, 0xea}) {
 		t.Fatalf("close frame: % x %v", got, err)
 	}
 }

@@ -1,4 +1,4 @@
-package ws
+package wsframe
 
 import (
 	"encoding/binary"
@@ -10,22 +10,36 @@ import (
 	"syscall"
 )
 
-// wsReader reads the client's websocket frames (RFC 6455) straight from the
-// TCP connection once contrib/websocket has done the upgrade: fasthttp's
-// request context, its 4 KiB reader and the library's connection are given
-// back as soon as the handshake is answered, and an idle connection holds no
+// Control answers the control frames a Reader meets, from the reader's goroutine. It
+// must write each answer as a whole frame between the server's own frames.
+type Control interface {
+	// WriteControl writes one control frame (payload ≤ 125 bytes): the pong that
+	// answers a ping.
+	WriteControl(op byte, payload []byte)
+	// SendClose sends a close frame with code (1002 protocol error, 1009 too big)
+	// unless one was sent already.
+	SendClose(code int)
+	// CloseReceived answers the client's close frame (code 1005: it had none).
+	CloseReceived(code int)
+}
+
+// Reader reads the client's websocket frames (RFC 6455) straight from the
+// TCP connection once the upgrade is done (for presenced: once contrib/websocket
+// answered the handshake, so that fasthttp's request context, its 4 KiB reader
+// and the library's connection go back at once), and an idle connection holds no
 // read buffer at all — a pooled one is taken only when the socket is
 // readable and given back as soon as everything read has been consumed.
 //
 // It handles what a server must: masked client frames only, no extensions
 // (none is negotiated), fragmented messages with control frames between
 // fragments, ping answered with pong, close answered with close, the read
-// limit. It is used by one goroutine at a time (the session's reader).
-type wsReader struct {
+// limit. It is used by one goroutine at a time (the session's reader; after a
+// park, the next one).
+type Reader struct {
 	raw   net.Conn
 	rc    syscall.RawConn // nil: plain blocking reads into a held buffer
 	limit int             // largest message, in bytes
-	w     *wsTransport    // for control-frame answers
+	ctl   Control         // answers the control frames
 
 	buf    *[]byte // pooled, len == cap; nil while nothing is buffered
 	lo, hi int     // unread bytes: (*buf)[lo:hi]
@@ -45,30 +59,33 @@ type wsReader struct {
 	perr error
 }
 
-const (
-	wsOpBinary = 0x2
-	wsOpPing   = 0x9
-	wsOpPong   = 0xa
+// frameBufSize is the pooled read buffer: several small frames per read(2).
+const frameBufSize = 4 << 10
 
-	wsFrameBuf = 4 << 10 // pooled read buffer: several small frames per read(2)
-)
+// Message buffers (Next's msg) come from msgPool; those grown beyond
+// msgPooledMax are left to the collector.
+var msgPool = sync.Pool{New: func() any { b := make([]byte, 0, 1<<10); return &b }}
 
-var frameBufPool = sync.Pool{New: func() any { b := make([]byte, wsFrameBuf); return &b }}
+const msgPooledMax = 64 << 10
+
+var frameBufPool = sync.Pool{New: func() any { b := make([]byte, frameBufSize); return &b }}
 
 var (
-	// errClientClose: the client sent a close frame (answered already).
-	errClientClose = errors.New("websocket: close frame received")
-	// errReadLimit: a message over the limit (closed with 1009).
-	errReadLimit = errors.New("websocket: message over maxPayload")
+	// ErrClientClose: the client sent a close frame (answered already).
+	ErrClientClose = errors.New("websocket: close frame received")
+	// ErrReadLimit: a message over the limit (closed with 1009).
+	ErrReadLimit = errors.New("websocket: message over maxPayload")
 )
 
-// wsProtocolError is a frame no client may send (closed with 1002).
-type wsProtocolError string
+// ProtocolError is a frame no client may send (closed with 1002).
+type ProtocolError string
 
-func (e wsProtocolError) Error() string { return "websocket: protocol error: " + string(e) }
+func (e ProtocolError) Error() string { return "websocket: protocol error: " + string(e) }
 
-func newWSReader(raw net.Conn, rc syscall.RawConn, limit int, w *wsTransport) *wsReader {
-	r := &wsReader{raw: raw, rc: rc, limit: limit, w: w}
+// NewReader reads raw; with rc (raw's descriptor) it reads with read(2) into pooled
+// buffers and can Poll, without it it blocks in raw.Read. limit bounds a message.
+func NewReader(raw net.Conn, rc syscall.RawConn, limit int, ctl Control) *Reader {
+	r := &Reader{raw: raw, rc: rc, limit: limit, ctl: ctl}
 	if rc != nil {
 		r.readFn = r.readCallback
 		r.pollFn = r.pollCallback
@@ -76,9 +93,22 @@ func newWSReader(raw net.Conn, rc syscall.RawConn, limit int, w *wsTransport) *w
 	return r
 }
 
-func (r *wsReader) buffered() int { return r.hi - r.lo }
+// OnDescriptor reports whether the reader reads the descriptor itself (it was given
+// its RawConn), and can therefore Poll.
+func (r *Reader) OnDescriptor() bool { return r.rc != nil }
 
-func (r *wsReader) release() {
+// Buffered is the number of bytes read and not consumed yet.
+func (r *Reader) Buffered() int { return r.hi - r.lo }
+
+// Dry reports whether the last read(2) returned less than it asked for: the socket
+// was read dry then, and a reader of an edge-triggered poller may park.
+func (r *Reader) Dry() bool { return r.short }
+
+// Forget drops what Dry knows: after a park nothing is known of the socket.
+func (r *Reader) Forget() { r.short = false }
+
+// Release gives the read buffer back (when nothing is buffered, or at the end).
+func (r *Reader) Release() {
 	if r.buf != nil {
 		frameBufPool.Put(r.buf)
 		r.buf, r.lo, r.hi = nil, 0, 0
@@ -88,7 +118,7 @@ func (r *wsReader) release() {
 // readCallback runs inside rc.Read with the descriptor's read lock held:
 // false means "wait until readable and call again". The buffer is taken
 // only once there is something to read into it.
-func (r *wsReader) readCallback(fd uintptr) bool {
+func (r *Reader) readCallback(fd uintptr) bool {
 	if r.dst != nil {
 		return r.sysRead(fd, r.dst)
 	}
@@ -99,14 +129,14 @@ func (r *wsReader) readCallback(fd uintptr) bool {
 	}
 	if !r.sysRead(fd, (*r.buf)[r.hi:]) {
 		if took {
-			r.release()
+			r.Release()
 		}
 		return false
 	}
 	return true
 }
 
-func (r *wsReader) sysRead(fd uintptr, p []byte) bool {
+func (r *Reader) sysRead(fd uintptr, p []byte) bool {
 	for {
 		n, err := syscall.Read(int(fd), p)
 		switch err {
@@ -122,7 +152,7 @@ func (r *wsReader) sysRead(fd uintptr, p []byte) bool {
 }
 
 // pollCallback is poll's read: once, never waiting.
-func (r *wsReader) pollCallback(fd uintptr) bool {
+func (r *Reader) pollCallback(fd uintptr) bool {
 	r.polled = r.sysRead(fd, (*r.buf)[r.hi:])
 	return true
 }
@@ -131,7 +161,7 @@ func (r *wsReader) pollCallback(fd uintptr) bool {
 // buffered: true when bytes arrived or the read failed (the error is kept for the
 // next read), false when the socket had nothing (EAGAIN: it is read dry, and no
 // buffer is held).
-func (r *wsReader) poll() bool {
+func (r *Reader) Poll() bool {
 	r.buf = frameBufPool.Get().(*[]byte)
 	r.lo, r.hi = 0, 0
 	r.rn, r.rerr = 0, nil
@@ -141,7 +171,7 @@ func (r *wsReader) poll() bool {
 		r.perr = err // deadline or closed
 	case !r.polled:
 		r.short = true
-		r.release()
+		r.Release()
 		return false
 	case r.rerr != nil:
 		r.perr = os.NewSyscallError("read", r.rerr)
@@ -151,13 +181,13 @@ func (r *wsReader) poll() bool {
 		r.hi = r.rn
 		return true
 	}
-	r.release()
+	r.Release()
 	return true
 }
 
 // read reads once into p (or, when p is nil, after the buffered bytes) and
 // returns how many bytes arrived; io.EOF when the peer closed.
-func (r *wsReader) read(p []byte) (int, error) {
+func (r *Reader) read(p []byte) (int, error) {
 	if err := r.perr; err != nil {
 		r.perr = nil
 		return 0, err
@@ -193,9 +223,9 @@ func (r *wsReader) read(p []byte) (int, error) {
 }
 
 // fill reads more bytes after the buffered ones.
-func (r *wsReader) fill() error {
+func (r *Reader) fill() error {
 	if r.buf != nil && r.lo == r.hi {
-		r.release() // nothing unread: do not hold a buffer while waiting
+		r.Release() // nothing unread: do not hold a buffer while waiting
 	}
 	if r.buf != nil && r.hi == len(*r.buf) {
 		r.hi = copy(*r.buf, (*r.buf)[r.lo:r.hi])
@@ -204,7 +234,7 @@ func (r *wsReader) fill() error {
 	n, err := r.read(nil)
 	if err != nil {
 		if r.buf != nil && r.lo == r.hi {
-			r.release()
+			r.Release()
 		}
 		return err
 	}
@@ -214,10 +244,10 @@ func (r *wsReader) fill() error {
 
 // ensure buffers at least n bytes (n is at most a header plus a control
 // payload: far below the buffer's size).
-func (r *wsReader) ensure(n int) error {
-	for r.buffered() < n {
+func (r *Reader) ensure(n int) error {
+	for r.Buffered() < n {
 		if err := r.fill(); err != nil {
-			if err == io.EOF && r.buffered() > 0 {
+			if err == io.EOF && r.Buffered() > 0 {
 				return io.ErrUnexpectedEOF
 			}
 			return err
@@ -228,16 +258,16 @@ func (r *wsReader) ensure(n int) error {
 
 // readInto fills dst from the buffer, then from the socket; large remainders
 // are read straight into dst.
-func (r *wsReader) readInto(dst []byte) error {
+func (r *Reader) readInto(dst []byte) error {
 	for len(dst) > 0 {
-		if r.buffered() > 0 {
+		if r.Buffered() > 0 {
 			n := copy(dst, (*r.buf)[r.lo:r.hi])
 			r.lo += n
 			dst = dst[n:]
 			continue
 		}
-		r.release()
-		if len(dst) >= wsFrameBuf {
+		r.Release()
+		if len(dst) >= frameBufSize {
 			n, err := r.read(dst)
 			if err != nil {
 				return unexpectedEOF(err)
@@ -249,8 +279,8 @@ func (r *wsReader) readInto(dst []byte) error {
 			return unexpectedEOF(err)
 		}
 	}
-	if r.buffered() == 0 {
-		r.release()
+	if r.Buffered() == 0 {
+		r.Release()
 	}
 	return nil
 }
@@ -263,11 +293,11 @@ func unexpectedEOF(err error) error {
 }
 
 // next reads the next data message, answering control frames on the way.
-// The message is in a buffer from readBufPool that the caller gives back.
-func (r *wsReader) next() (bin bool, msg *[]byte, err error) {
+// The message is in a buffer from msgPool that the caller gives back.
+func (r *Reader) Next() (bin bool, msg *[]byte, err error) {
 	defer func() {
 		if err != nil && msg != nil {
-			putReadBuf(msg)
+			PutMessage(msg)
 			msg = nil
 		}
 	}()
@@ -317,9 +347,9 @@ func (r *wsReader) next() (bin bool, msg *[]byte, err error) {
 			if err := r.readInto(p); err != nil {
 				return false, msg, err
 			}
-			maskBytes(p, key)
+			Mask(p, key)
 			switch op {
-			case wsOpClose:
+			case OpClose:
 				if len(p) == 1 {
 					return false, msg, r.protocolError("one-byte close payload")
 				}
@@ -330,11 +360,11 @@ func (r *wsReader) next() (bin bool, msg *[]byte, err error) {
 						return false, msg, r.protocolError("invalid close code")
 					}
 				}
-				_ = r.w.onCloseFrame(code, "")
-				return false, msg, errClientClose
-			case wsOpPing:
-				r.w.writeControl(wsOpPong, p)
-			case wsOpPong:
+				r.ctl.CloseReceived(code)
+				return false, msg, ErrClientClose
+			case OpPing:
+				r.ctl.WriteControl(OpPong, p)
+			case OpPong:
 			default:
 				return false, msg, r.protocolError("unknown control opcode")
 			}
@@ -345,21 +375,21 @@ func (r *wsReader) next() (bin bool, msg *[]byte, err error) {
 			if !inMessage {
 				return false, msg, r.protocolError("continuation without a message")
 			}
-		case wsOpText, wsOpBinary:
+		case OpText, OpBinary:
 			if inMessage {
 				return false, msg, r.protocolError("new message inside a fragmented one")
 			}
-			inMessage, bin = true, op == wsOpBinary
+			inMessage, bin = true, op == OpBinary
 		default:
 			return false, msg, r.protocolError("unknown data opcode")
 		}
 		if msg == nil {
-			msg = readBufPool.Get().(*[]byte)
+			msg = msgPool.Get().(*[]byte)
 			*msg = (*msg)[:0]
 		}
 		if int64(len(*msg))+n > int64(r.limit) {
-			r.w.sendClose(1009)
-			return false, msg, errReadLimit
+			r.ctl.SendClose(1009)
+			return false, msg, ErrReadLimit
 		}
 		start := len(*msg)
 		*msg = growLen(*msg, int(n))
@@ -367,7 +397,7 @@ func (r *wsReader) next() (bin bool, msg *[]byte, err error) {
 		if err := r.readInto(p); err != nil {
 			return false, msg, err
 		}
-		maskBytes(p, key)
+		Mask(p, key)
 		if fin {
 			return bin, msg, nil
 		}
@@ -380,9 +410,9 @@ func validCloseCode(c int) bool {
 	return (c >= 1000 && c <= 1003) || (c >= 1007 && c <= 1014) || (c >= 3000 && c <= 4999)
 }
 
-func (r *wsReader) protocolError(what string) error {
-	r.w.sendClose(1002)
-	return wsProtocolError(what)
+func (r *Reader) protocolError(what string) error {
+	r.ctl.SendClose(1002)
+	return ProtocolError(what)
 }
 
 // growLen extends b by n bytes (contents unspecified).
@@ -395,22 +425,10 @@ func growLen(b []byte, n int) []byte {
 	return b[:len(b)+n]
 }
 
-// maskBytes unmasks p in place with a frame's 4-byte key.
-func maskBytes(p []byte, key [4]byte) {
-	k := uint64(binary.LittleEndian.Uint32(key[:]))
-	k |= k << 32
-	i := 0
-	for ; i+8 <= len(p); i += 8 {
-		binary.LittleEndian.PutUint64(p[i:], binary.LittleEndian.Uint64(p[i:])^k)
-	}
-	for ; i < len(p); i++ {
-		p[i] ^= key[i&3]
-	}
-}
-
-func putReadBuf(bp *[]byte) {
-	if cap(*bp) <= readPooledMax {
+// PutMessage gives a message buffer from Next back.
+func PutMessage(bp *[]byte) {
+	if cap(*bp) <= msgPooledMax {
 		*bp = (*bp)[:0]
-		readBufPool.Put(bp)
+		msgPool.Put(bp)
 	}
 }
