@@ -70,14 +70,14 @@ func (c *counters) serverError(code string) {
 // snapshot is a copy of the counters at one instant, for window deltas.
 type snapshot struct {
 	pings, pongs, hammer, updates, rateLimited, closed, writeErrors uint64
-	answersOK, answersLimited                                       uint64
+	answersOK, answersLimited, enginePings                          uint64
 }
 
 func (c *counters) snap() snapshot {
 	return snapshot{
 		pings: c.pings.Load(), pongs: c.pongs.Load(), hammer: c.hammer.Load(), updates: c.updates.Load(),
 		rateLimited: c.rateLimited.Load(), closed: c.closed.Load(), writeErrors: c.writeErrors.Load(),
-		answersOK: c.answersOK.Load(), answersLimited: c.answersLimited.Load(),
+		answersOK: c.answersOK.Load(), answersLimited: c.answersLimited.Load(), enginePings: c.enginePings.Load(),
 	}
 }
 

@@ -66,7 +66,10 @@ type windowReport struct {
 	Fanout                 latencySummary     `json:"fanout"`
 	TabClose               latencySummary     `json:"tab_close"`
 	TabCloseTimeouts       uint64             `json:"tab_close_timeouts,omitempty"`
+	EnginePingsPerSec      float64            `json:"engine_pings_per_s"` // Engine.IO pings received
 	ServerCPUSeconds       float64            `json:"server_cpu_s"`
+	CPUSource              string             `json:"cpu_source"` // schedstat (ns) or stat (10 ms ticks)
+	StatCPUSeconds         float64            `json:"stat_cpu_s"` // /proc/PID/stat's figure, beside a schedstat one
 	ServerCores            float64            `json:"server_cores"`
 	ServerCPUMicrosPerPong float64            `json:"server_cpu_us_per_pong,omitempty"`
 	ServerGoroutines       int                `json:"server_goroutines,omitempty"`
@@ -139,8 +142,8 @@ func (r *report) writeText(w io.Writer) {
 			p("  tab close    p50 %.1fms p90 %.1fms p99 %.1fms max %.1fms (%d closes, %d timed out)",
 				w.TabClose.P50, w.TabClose.P90, w.TabClose.P99, w.TabClose.Max, w.TabClose.Count, w.TabCloseTimeouts)
 		}
-		p("  server       %.2f cores, %.2f µs CPU per pong, %d goroutines, %.2f frames per write",
-			w.ServerCores, w.ServerCPUMicrosPerPong, w.ServerGoroutines, w.ServerFramesPerWrite)
+		p("  server       %.2f cores (%s), %.2f µs CPU per pong, %d goroutines, %.2f frames per write; %.1f Engine.IO pings/s received",
+			w.ServerCores, w.CPUSource, w.ServerCPUMicrosPerPong, w.ServerGoroutines, w.ServerFramesPerWrite, w.EnginePingsPerSec)
 		p("  machine      load generator %.2f cores, kernel threads %.2f, others %.2f cores", w.SelfCores, w.KernelCores, w.OthersCores)
 	}
 	if r.ServerRSSKB > 0 || r.ServerRSSConnectedKB > 0 {

@@ -330,7 +330,9 @@ func (r *runner) measure(ctx context.Context, rep *report) {
 	w.AnswersAcked, w.AnswersLimited = c1.answersOK-c0.answersOK, c1.answersLimited-c0.answersLimited
 	w.Closed = c1.closed - c0.closed
 	w.Fanout = r.fanout.Summary()
-	w.ServerCPUSeconds = (s1.server - s0.server).Seconds()
+	w.EnginePingsPerSec = float64(c1.enginePings-c0.enginePings) / win
+	cpu, src := serverCPUBetween(s0, s1)
+	w.ServerCPUSeconds, w.CPUSource, w.StatCPUSeconds = cpu.Seconds(), src, (s1.server-s0.server).Seconds()
 	w.ServerCores = w.ServerCPUSeconds / win
 	w.SelfCores = (s1.self - s0.self).Seconds() / win
 	w.OthersCores = othersCores(s0, s1)
