@@ -30,6 +30,7 @@ type bench struct {
 	load       string
 	node       string
 	peerDir    string
+	peerJS     string // the peer's script in its directory for the runs (seeding always runs server.js)
 	out        string
 	resultsDir string
 	plot       string
@@ -69,6 +70,7 @@ func main() {
 	flag.StringVar(&b.load, "load", "bin/presenced-load", "load generator binary")
 	flag.StringVar(&b.node, "node", "node", "Node ≥ 22.13 for the peer (node:sqlite)")
 	flag.StringVar(&b.peerDir, "peer", "bench/peer", "the peer's directory")
+	flag.StringVar(&b.peerJS, "peer-js", "server.js", "the peer's script for the runs, in -peer (minimal.js: the leanness check, for pongs-* and idle-* only; seeding runs server.js)")
 	flag.StringVar(&b.out, "out", "BENCHMARKS.md", "report to rewrite")
 	flag.StringVar(&b.resultsDir, "results", "bench/results", "where the raw results go")
 	flag.StringVar(&b.plot, "plot", "bench/results/throughput-memory.svg", "the plot")
@@ -166,6 +168,9 @@ func (b *bench) runBench(ctx context.Context) error {
 			machine.Floor = append(machine.Floor, floorReading{Sockets: n, MicrosPerFrame: v})
 			b.logf("loopback floor: %.1f µs per small frame over %s sockets", v, comma(n))
 		}
+	}
+	if b.peerJS != "" && b.peerJS != "server.js" {
+		b.notes = append(b.notes, fmt.Sprintf("**The peer's runs ran `bench/peer/%s` (`-peer-js`), not the reference `server.js`: a leanness check of the peer (bench/README.md), not the claim.**", b.peerJS))
 	}
 	b.logf("bench: %s %s plan, budget %v; %s", map[bool]string{false: "full", true: "quick"}[b.quick], b.plan, b.budget, machine.CPU)
 	if err := b.seed(ctx); err != nil {

@@ -96,3 +96,12 @@ func TestVerdictBothBounds(t *testing.T) {
 		t.Errorf("absolute goal without a minimum: %s", v)
 	}
 }
+
+func TestPeerScript(t *testing.T) {
+	b := &bench{node: "node", peerDir: "/p", peerJS: "minimal.js"}
+	run := b.serverCommand(kindPeer, "/d", scenario{Key: "pongs-1k", Ping: "25ms"})
+	seed := b.serverCommand(kindPeer, "/d", scenario{Ping: "10s"})
+	if !strings.Contains(strings.Join(run, " "), "/p/minimal.js") || !strings.Contains(strings.Join(seed, " "), "/p/server.js") {
+		t.Errorf("run %v, seed %v", run, seed)
+	}
+}
