@@ -29,11 +29,12 @@ type goal struct {
 }
 
 // marginalRSS is the RSS one more idle bound socket costs: (median RSS of
-// idle-10k − median RSS of idle-1k) ÷ (their median bound sockets), VmRSS at
-// the end of each idle window (the sockets bound, settled and swept).
+// idle-10k − median RSS of idle-1k) ÷ (their median bound sockets), VmRSS
+// once every socket is bound and settled (its first update received), as
+// issue 16 defines it; the window's end is in the tables beside it.
 func marginalRSS(runs []runResult, kind string) (float64, int, bool) {
-	hi, nh, noisyH := medianOf(runs, "idle-10k", kind, "rss_kb")
-	lo, nl, noisyL := medianOf(runs, "idle-1k", kind, "rss_kb")
+	hi, nh, noisyH := medianOf(runs, "idle-10k", kind, "rss_settled_kb")
+	lo, nl, noisyL := medianOf(runs, "idle-1k", kind, "rss_settled_kb")
 	ch, _, _ := medianOf(runs, "idle-10k", kind, "connected")
 	cl, _, _ := medianOf(runs, "idle-1k", kind, "connected")
 	if nh == 0 || nl == 0 || ch <= cl {
@@ -293,7 +294,7 @@ func writeMethod(w *strings.Builder, b *bench, core, scoped, stack bool) {
 	writeRunsMethod(w, b)
 	p("- **Throughput (`pongs-*`).** The sweep offers %s pongs/s (N ÷ ping interval), 2–3× what either server sustains on one core here. The load generator opens every websocket first and sends the CONNECTs after (`-preopen`), so that connecting does not crawl under the sweep; then 1 s of warm-up and a 3 s window. Pongs/s = what the server counted (`presenced_pongs_total`; the peer exposes the same counter). CPU per pong = the server's utime+stime over the window (/proc/PID/stat) ÷ those pongs, so it includes the ping sent for each pong. Syscalls per pong = `perf stat -e raw_syscalls:sys_enter -p PID` for 2 s after the window ÷ pongs in that time (all threads, every system call).", comma(offeredPongs))
 	if stack {
-		p("- **Idle (`idle-1k`, `idle-10k`).** N bound sockets (preopened, then bound by their CONNECT `auth`) over the %d users, answering every sweep as the browser client does (an `ng-action` pong with its token) and every Engine.IO ping, and nothing else; both servers at presenced's default sweep (`-ping-interval %s`) and Engine.IO heartbeat (ping every 25 s). After every socket has its first update, %s of warm-up, then a %s window: exactly %s sweeps and one or two Engine.IO pings per socket. Idle CPU = the server's utime+stime over the window (/proc/PID/stat, 10 ms ticks) ÷ bound sockets ÷ seconds, in µs per socket per second. Marginal RSS = (median VmRSS at the end of the `idle-10k` windows − the same of `idle-1k`) ÷ the difference in bound sockets (9,000): what one more idle socket costs, the process's fixed part cancelled out; RSS right after settling is in the tables beside it.",
+		p("- **Idle (`idle-1k`, `idle-10k`).** N bound sockets (preopened, then bound by their CONNECT `auth`) over the %d users, answering every sweep as the browser client does (an `ng-action` pong with its token) and every Engine.IO ping, and nothing else; both servers at presenced's default sweep (`-ping-interval %s`) and Engine.IO heartbeat (ping every 25 s). After every socket has its first update, %s of warm-up, then a %s window: exactly %s sweeps and one or two Engine.IO pings per socket. Idle CPU = the server's utime+stime over the window (/proc/PID/stat, 10 ms ticks) ÷ bound sockets ÷ seconds, in µs per socket per second. Marginal RSS = (median VmRSS of the `idle-10k` runs once every socket is bound and settled, i.e. has its first update − the same of `idle-1k`) ÷ the difference in bound sockets (9,000): what one more idle bound socket costs, the process's fixed part cancelled out; VmRSS at the window's end, after the sweeps, is in the tables beside it.",
 			seedUsers, idleSweep, "3 s", spaced(idleWindow(b.quick)), map[bool]string{false: "three", true: "two"}[b.quick])
 	}
 	if !core {

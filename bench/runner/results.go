@@ -140,9 +140,10 @@ var figures = map[string]figure{
 		return r.RSSPerConnKB, r.RSSPerConnKB > 0
 	},
 	"rss_mb": func(r *loadReport) (float64, bool) { return float64(r.RSSKB) / 1024, r.RSSKB > 0 },
-	// rss_kb: VmRSS at the window's end; of an idle run, the steady state of
-	// N bound sockets after the window's sweeps.
-	"rss_kb": func(r *loadReport) (float64, bool) { return float64(r.RSSKB), r.RSSKB > 0 },
+	// rss_kb: VmRSS at the window's end; rss_settled_kb: right after every
+	// socket had its first update (all bound and settled, before the warm-up).
+	"rss_kb":         func(r *loadReport) (float64, bool) { return float64(r.RSSKB), r.RSSKB > 0 },
+	"rss_settled_kb": func(r *loadReport) (float64, bool) { return float64(r.RSSSettledKB), r.RSSSettledKB > 0 },
 	// idle_cpu_us: the server's CPU over the window (utime+stime) ÷ bound
 	// sockets ÷ seconds, in µs per socket per second.
 	"idle_cpu_us": func(r *loadReport) (float64, bool) {
