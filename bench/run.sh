@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # bench/run.sh — what `make bench` runs: presenced beside the Node socket.io peer,
-# side by side, and BENCHMARKS.md rewritten. BENCH_QUICK=1 for a ~6-minute smoke run.
+# side by side, and BENCHMARKS.md rewritten. BENCH_QUICK=1 for a ~8-minute smoke run.
 # Extra arguments go to the runner (bench/runner), e.g. -only pongs-10k,storm-10k, or
 # -plan core (presenced beside the peer, < 10 minutes) / -plan scoped (rooms, watchlists
-# and the global list under the same churn, ~9 minutes); the default, -plan all, is both.
+# and the global list under the same churn, ~9 minutes) / -plan stack (idle CPU and RSS per
+# socket, CPU per pong at 2,000 and 10,000, ~13 minutes); the default, -plan all, is all three.
 # -plan scoped -merge re-runs the scoped scenarios and keeps the others from the last run.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

@@ -20,6 +20,8 @@
 //     once per flush; a socket's first update after binding carries users (the full list).
 // Not here (not benchmarked): polling transport tuning, logout, login throttling, Redis,
 // the /websocket/ path, staff stats.
+// As lean as socket.io 4.8 allows (bench/README.md, "The peer"): socket.io's defaults, ws with
+// its native bufferutil (unmasks the pongs), no work per message beyond the contract's.
 
 const http = require('node:http');
 const crypto = require('node:crypto');
@@ -268,72 +270,76 @@ io.on('connection', (socket) => {
     bucket: BURST, refilledAt: now, limitNoticeAt: 0 };
   conns.set(socket.id, c);
   const g = socket.data.grant;
-  if (g) { socket.data.grant = undefined; bind(c, g.row, g.token, g.claims); }
-
-  const fail = (ack, code, message) => {
-    if (typeof ack === 'function') ack({ ok: false, code });
-    socket.emit('server-action:error', { code, message });
-  };
-
-  socket.on('ng-action', (data, ack) => {
-    if (!data || typeof data !== 'object' || typeof data.action !== 'string') {
-      return fail(ack, 'bad_request', 'ng-action needs an object with a string action');
-    }
-    const t = Date.now();
-    const pong = data.action === 'pong';
-    if (pong && c.owed > 0) {
-      c.owed--;
-    } else {
-      c.bucket = Math.min(BURST, c.bucket + ((t - c.refilledAt) / 1000) * RATE);
-      c.refilledAt = t;
-      if (c.bucket < 1) {
-        stats.rateLimited++;
-        if (t - c.limitNoticeAt >= 1000) { c.limitNoticeAt = t; fail(ack, 'rate_limited', 'too many ng-action events'); }
-        else if (typeof ack === 'function') ack({ ok: false, code: 'rate_limited' });
-        return;
-      }
-      c.bucket--;
-    }
-    c.lastAlive = t;
-    const tok = data.token;
-    if (tok !== undefined && tok !== null && typeof tok !== 'string') return fail(ack, 'bad_request', 'token must be a string or null');
-    const present = typeof tok === 'string' && tok !== '';
-    const bindToken = () => {
-      if (c.userId && c.token === tok) return true; // every pong repeats the token that bound it
-      try {
-        const claims = verify(tok);
-        const row = q.byId.get(claims.uid);
-        if (!row) throw Object.assign(new Error('unknown user'), { code: 'invalid_token' });
-        bind(c, row, tok, claims);
-        return true;
-      } catch (e) {
-        fail(ack, e.code || 'invalid_token', e.code === 'token_expired' ? 'token expired' : 'invalid token');
-        return false;
-      }
-    };
-    switch (data.action) {
-      case 'pong':
-        stats.pongs++;
-        if (present && !bindToken()) return;
-        break;
-      case 'login':
-        if (!present) return fail(ack, 'bad_request', 'login needs a token');
-        if (!bindToken()) return;
-        break;
-      case 'logout':
-        if (c.userId) unbind(c, true);
-        break;
-      default:
-        return fail(ack, 'bad_request', 'unknown action');
-    }
-    if (typeof ack === 'function') ack({ ok: true });
-  });
-
+  if (g) { delete socket.data.grant; bind(c, g.row, g.token, g.claims); }
+  // One closure per socket for each event, none per message.
+  socket.on('ng-action', (data, ack) => onAction(c, data, ack));
   socket.on('disconnect', () => {
-    conns.delete(socket.id);
+    conns.delete(c.id);
     if (c.userId) unbind(c, false);
   });
 });
+
+function fail(c, ack, code, message) {
+  if (typeof ack === 'function') ack({ ok: false, code });
+  c.socket.emit('server-action:error', { code, message });
+}
+
+// bindToken binds c by tok (a non-empty string) unless tok already bound it; false when the
+// token is refused (answered).
+function bindToken(c, tok, ack) {
+  if (c.userId && c.token === tok) return true; // every pong repeats the token that bound it
+  try {
+    const claims = verify(tok);
+    const row = q.byId.get(claims.uid);
+    if (!row) throw Object.assign(new Error('unknown user'), { code: 'invalid_token' });
+    bind(c, row, tok, claims);
+    return true;
+  } catch (e) {
+    fail(c, ack, e.code || 'invalid_token', e.code === 'token_expired' ? 'token expired' : 'invalid token');
+    return false;
+  }
+}
+
+function onAction(c, data, ack) {
+  if (!data || typeof data !== 'object' || typeof data.action !== 'string') {
+    return fail(c, ack, 'bad_request', 'ng-action needs an object with a string action');
+  }
+  const t = Date.now();
+  const pong = data.action === 'pong';
+  if (pong && c.owed > 0) {
+    c.owed--;
+  } else {
+    c.bucket = Math.min(BURST, c.bucket + ((t - c.refilledAt) / 1000) * RATE);
+    c.refilledAt = t;
+    if (c.bucket < 1) {
+      stats.rateLimited++;
+      if (t - c.limitNoticeAt >= 1000) { c.limitNoticeAt = t; fail(c, ack, 'rate_limited', 'too many ng-action events'); }
+      else if (typeof ack === 'function') ack({ ok: false, code: 'rate_limited' });
+      return;
+    }
+    c.bucket--;
+  }
+  c.lastAlive = t;
+  const tok = data.token;
+  if (tok !== undefined && tok !== null && typeof tok !== 'string') return fail(c, ack, 'bad_request', 'token must be a string or null');
+  const present = typeof tok === 'string' && tok !== '';
+  switch (data.action) {
+    case 'pong':
+      stats.pongs++;
+      if (present && !bindToken(c, tok, ack)) return;
+      break;
+    case 'login':
+      if (!present) return fail(c, ack, 'bad_request', 'login needs a token');
+      if (!bindToken(c, tok, ack)) return;
+      break;
+    case 'logout':
+      if (c.userId) unbind(c, true);
+      break;
+    default:
+      return fail(c, ack, 'bad_request', 'unknown action');
+  }
+  if (typeof ack === 'function') ack({ ok: true });
+}
 
 // ---- HTTP API --------------------------------------------------------------------------------
 

@@ -57,7 +57,7 @@ func describeMachine(ctx context.Context, b *bench) machineInfo {
 	}
 	m.Versions["go"] = strings.TrimPrefix(cmdOut(ctx, "go", "env", "GOVERSION"), "go")
 	m.Versions["node"] = strings.TrimPrefix(cmdOut(ctx, b.node, "--version"), "v")
-	for _, pkg := range []string{"socket.io", "engine.io", "ws", "@node-rs/bcrypt"} {
+	for _, pkg := range []string{"socket.io", "engine.io", "ws", "bufferutil", "@node-rs/bcrypt"} {
 		var pj struct{ Version string }
 		if raw, err := os.ReadFile(filepath.Join(b.peerDir, "node_modules", pkg, "package.json")); err == nil && json.Unmarshal(raw, &pj) == nil {
 			m.Versions[pkg] = pj.Version

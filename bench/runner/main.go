@@ -30,11 +30,12 @@ type bench struct {
 	load       string
 	node       string
 	peerDir    string
+	peerJS     string // the peer's script in its directory for the runs (seeding always runs server.js)
 	out        string
 	resultsDir string
 	plot       string
 	only       map[string]bool
-	plan       string // planCore, planScoped or planAll
+	plan       string // planCore, planScoped, planStack or planAll
 	budget     time.Duration
 	quietWait  time.Duration
 	maxOthers  float64
@@ -69,12 +70,13 @@ func main() {
 	flag.StringVar(&b.load, "load", "bin/presenced-load", "load generator binary")
 	flag.StringVar(&b.node, "node", "node", "Node ≥ 22.13 for the peer (node:sqlite)")
 	flag.StringVar(&b.peerDir, "peer", "bench/peer", "the peer's directory")
+	flag.StringVar(&b.peerJS, "peer-js", "server.js", "the peer's script for the runs, in -peer (minimal.js: the leanness check, for pongs-* and idle-* only; seeding runs server.js)")
 	flag.StringVar(&b.out, "out", "BENCHMARKS.md", "report to rewrite")
 	flag.StringVar(&b.resultsDir, "results", "bench/results", "where the raw results go")
 	flag.StringVar(&b.plot, "plot", "bench/results/throughput-memory.svg", "the plot")
 	flag.StringVar(&only, "only", "", "comma list of scenario keys to run (default all of the plan)")
-	flag.StringVar(&b.plan, "plan", planAll, "core: presenced beside the peer; scoped: rooms, watchlists and the global list under the same churn (presenced only, the baseline also on the peer); all: both")
-	flag.DurationVar(&b.budget, "budget", 0, "time budget for the whole bench (default: core 9m20s, scoped 9m, all 18m20s; quick: 2m30s, 3m30s, 6m)")
+	flag.StringVar(&b.plan, "plan", planAll, "core: presenced beside the peer; scoped: rooms, watchlists and the global list under the same churn (presenced only, the baseline also on the peer); stack: idle CPU and RSS per socket (idle-1k, idle-10k) and CPU per pong (pongs-2k, pongs-10k) beside the peer; all: every plan")
+	flag.DurationVar(&b.budget, "budget", 0, "time budget for the whole bench (default: core 9m20s, scoped 9m, stack 13m, all 29m20s; quick: 2m30s, 3m30s, 2m30s, 8m30s)")
 	flag.DurationVar(&b.quietWait, "quiet-wait", 15*time.Second, "longest wait for a quiet machine before a run")
 	flag.Float64Var(&b.maxOthers, "max-others", 0.1, "a run in which other processes used more cores than this is rejected")
 	flag.StringVar(&b.serverCPU, "server-cpu", "0", "core of the server")
@@ -95,8 +97,8 @@ func main() {
 		fmt.Printf("%.2f\n", v)
 		return
 	}
-	if b.plan != planCore && b.plan != planScoped && b.plan != planAll {
-		fmt.Fprintf(os.Stderr, "bench: -plan %q: want core, scoped or all\n", b.plan)
+	if b.plan != planCore && b.plan != planScoped && b.plan != planStack && b.plan != planAll {
+		fmt.Fprintf(os.Stderr, "bench: -plan %q: want core, scoped, stack or all\n", b.plan)
 		os.Exit(2)
 	}
 	if b.budget == 0 {
@@ -166,6 +168,9 @@ func (b *bench) runBench(ctx context.Context) error {
 			machine.Floor = append(machine.Floor, floorReading{Sockets: n, MicrosPerFrame: v})
 			b.logf("loopback floor: %.1f µs per small frame over %s sockets", v, comma(n))
 		}
+	}
+	if b.peerJS != "" && b.peerJS != "server.js" {
+		b.notes = append(b.notes, fmt.Sprintf("**The peer's runs ran `bench/peer/%s` (`-peer-js`), not the reference `server.js`: a leanness check of the peer (bench/README.md), not the claim.**", b.peerJS))
 	}
 	b.logf("bench: %s %s plan, budget %v; %s", map[bool]string{false: "full", true: "quick"}[b.quick], b.plan, b.budget, machine.CPU)
 	if err := b.seed(ctx); err != nil {
@@ -360,6 +365,12 @@ func summary(sc scenario, r *loadReport) string {
 			r.Connect.Connected, fmtNum(r.Connect.PerSecond), r.Settled, r.SettleSeconds, r.ErrorTotal)
 	}
 	w := r.Window
+	if sc.Idle {
+		cpu, _ := figures["idle_cpu_us"](r)
+		return fmt.Sprintf("%d bound, %s µs CPU per socket per s (%s s over %.1fs), sweep pings/s %s, RSS settled %s MB, end %s MB, others %.2f, errors %d",
+			r.Connect.Connected, fmtNum(cpu), fmtNum(w.ServerCPUSeconds), w.Seconds, fmtNum(w.PingsPerSec),
+			fmtNum(float64(r.RSSSettledKB)/1024), fmtNum(float64(r.RSSKB)/1024), w.OthersCores, r.ErrorTotal)
+	}
 	s := fmt.Sprintf("pongs/s %s, %s µs/pong, fan-out p99 %sms, RSS %s KB/conn, others %.2f, errors %d",
 		fmtNum(w.ServerPongsPerSec), fmtNum(w.CPUPerPong), fmtNum(w.Fanout.P99), fmtNum(r.RSSPerConnKB), w.OthersCores, r.ErrorTotal)
 	if w.TabClose.Count > 0 {

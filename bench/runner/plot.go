@@ -25,11 +25,15 @@ func plotSVG(runs []runResult) string {
 	loaded := []struct {
 		key string
 		n   float64
-	}{{"pongs-1k", 1000}, {"pongs-5k", 5000}, {"pongs-10k", 10000}}
+	}{{"pongs-1k", 1000}, {"pongs-2k", 2000}, {"pongs-5k", 5000}, {"pongs-10k", 10000}}
 	idle := []struct {
 		key string
 		n   float64
 	}{{"storm-10k", 10000}, {"hold-19k", 19000}}
+	quiet := []struct {
+		key string
+		n   float64
+	}{{"idle-1k", 1000}, {"idle-10k", 10000}}
 
 	var b strings.Builder
 	const W, H = 960, 400
@@ -37,10 +41,10 @@ func plotSVG(runs []runResult) string {
 	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="white"/>`+"\n", W, H)
 	colors := map[string]string{kindPresenced: "#1f77b4", kindPeer: "#d62728"}
 	type line struct {
-		kind   string
-		pts    []pt
-		dashed bool
-		label  string
+		kind  string
+		pts   []pt
+		dash  string // stroke-dasharray; empty: solid
+		label string
 	}
 	panel := func(x0 float64, title, ylabel string, lines []line) {
 		const pw, ph, top = 380.0, 270.0, 50.0
@@ -73,8 +77,8 @@ func plotSVG(runs []runResult) string {
 				continue
 			}
 			dash := ""
-			if l.dashed {
-				dash = ` stroke-dasharray="5,4"`
+			if l.dash != "" {
+				dash = ` stroke-dasharray="` + l.dash + `"`
 			}
 			var path []string
 			for _, p := range l.pts {
@@ -90,9 +94,10 @@ func plotSVG(runs []runResult) string {
 	}
 	var thr, mem []line
 	for _, k := range []string{kindPresenced, kindPeer} {
-		thr = append(thr, line{k, series(k, loaded, "pongs_per_s", 1), false, k})
-		mem = append(mem, line{k, series(k, loaded, "rss_mb", 1), false, k + ", under load"},
-			line{k, series(k, idle, "rss_mb", 1), true, k + ", 2 s sweep"})
+		thr = append(thr, line{k, series(k, loaded, "pongs_per_s", 1), "", k})
+		mem = append(mem, line{k, series(k, loaded, "rss_mb", 1), "", k + ", under load"},
+			line{k, series(k, idle, "rss_mb", 1), "5,4", k + ", 2 s sweep"},
+			line{k, series(k, quiet, "rss_mb", 1), "2,3", k + ", idle, 10 s sweep"})
 	}
 	panel(0, "Pongs per second sustained (server on one core)", "pongs/s", thr)
 	panel(W/2, "Server resident memory (RSS)", "MB", mem)

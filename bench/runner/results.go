@@ -28,6 +28,7 @@ type loadReport struct {
 		Fanout            latency            `json:"fanout"`
 		TabClose          latency            `json:"tab_close"`
 		TabCloseTimeouts  uint64             `json:"tab_close_timeouts"`
+		ServerCPUSeconds  float64            `json:"server_cpu_s"`
 		ServerCores       float64            `json:"server_cores"`
 		CPUPerPong        float64            `json:"server_cpu_us_per_pong"`
 		Goroutines        int                `json:"server_goroutines"`
@@ -54,6 +55,7 @@ type loadReport struct {
 	Scoped       *scopedLoad       `json:"scoped"`
 	Failures     []string          `json:"failures"`
 	RSSBaseKB    int64             `json:"server_rss_base_kb"`
+	RSSSettledKB int64             `json:"server_rss_connected_kb"` // after every socket's first update
 	RSSKB        int64             `json:"server_rss_kb"`
 	RSSPerConnKB float64           `json:"server_rss_per_conn_kb"`
 	Errors       map[string]uint64 `json:"errors"`
@@ -138,6 +140,18 @@ var figures = map[string]figure{
 		return r.RSSPerConnKB, r.RSSPerConnKB > 0
 	},
 	"rss_mb": func(r *loadReport) (float64, bool) { return float64(r.RSSKB) / 1024, r.RSSKB > 0 },
+	// rss_kb: VmRSS at the window's end; rss_settled_kb: right after every
+	// socket had its first update (all bound and settled, before the warm-up).
+	"rss_kb":         func(r *loadReport) (float64, bool) { return float64(r.RSSKB), r.RSSKB > 0 },
+	"rss_settled_kb": func(r *loadReport) (float64, bool) { return float64(r.RSSSettledKB), r.RSSSettledKB > 0 },
+	// idle_cpu_us: the server's CPU over the window (utime+stime) ÷ bound
+	// sockets ÷ seconds, in µs per socket per second.
+	"idle_cpu_us": func(r *loadReport) (float64, bool) {
+		if r.Window == nil || r.Window.Seconds <= 0 || r.Connect.Connected <= 0 || r.Window.ServerCPUSeconds <= 0 {
+			return 0, false
+		}
+		return idleCPU(r), true
+	},
 	"connect_per_s": func(r *loadReport) (float64, bool) {
 		return r.Connect.PerSecond, r.Connect.PerSecond > 0
 	},
@@ -199,6 +213,12 @@ var figures = map[string]figure{
 		}
 		return w.Count.MaxRatePerMember, true
 	}),
+}
+
+// idleCPU is a run's server CPU per bound socket per second over its
+// window, in µs.
+func idleCPU(r *loadReport) float64 {
+	return r.Window.ServerCPUSeconds * 1e6 / float64(r.Connect.Connected) / r.Window.Seconds
 }
 
 // scopedWindow is a scoped run's window, as the runner reads it.

@@ -1,6 +1,10 @@
 package main
 
-import "time"
+import (
+	"slices"
+	"strings"
+	"time"
+)
 
 // A scenario is one measurement, run alternately on presenced and the peer.
 type scenario struct {
@@ -17,8 +21,14 @@ type scenario struct {
 	// Estimate bounds the budget check: a run is skipped when less remains.
 	Estimate time.Duration
 	// Group is the plan the scenario belongs to: planCore (presenced beside
-	// the peer) or planScoped (rooms and watchlists, the scoped-presence issue).
+	// the peer), planScoped (rooms and watchlists, the scoped-presence issue)
+	// or planStack (idle cost and CPU per pong, the lean-stack issue). Also
+	// lists further plans that run it (pongs-10k is in core and stack).
 	Group string
+	Also  []string
+	// Idle marks the idle scenarios: N bound sockets answering the default
+	// sweep, no other traffic (their own table: CPU per socket per second).
+	Idle bool
 	// ServerFlags are presenced's own extra flags (the peer gets none).
 	ServerFlags []string
 	// Users is the seed the scenario needs: 0 the default template (seedUsers
@@ -94,14 +104,63 @@ func scenarios(quick bool) []scenario {
 	)
 	for i := range out {
 		out[i].Group = planCore
+		if out[i].Key == "pongs-10k" {
+			out[i].Also = []string{planStack}
+		}
 	}
+	out = append(out, stackScenarios(quick)...)
 	return append(out, scopedScenarios(quick)...)
+}
+
+// idleSweep and idleWindow are the idle scenarios' sweep (presenced's
+// default -ping-interval; Engine.IO pings every 25 s on both servers, their
+// default) and window: 30 s holds exactly three sweeps wherever it starts,
+// and one or two Engine.IO pings per socket (quick: 20 s, two sweeps).
+const idleSweep = "10s"
+
+func idleWindow(quick bool) string { return map[bool]string{false: "30s", true: "20s"}[quick] }
+
+// spaced writes a duration in seconds as text: "30s" → "30 s".
+func spaced(d string) string { return strings.TrimSuffix(d, "s") + " s" }
+
+// stackScenarios is the lean-stack plan (issue 16), besides pongs-10k which
+// core also runs: ping/pong at N = 2,000, and N = 1,000 and 10,000 bound
+// sockets left idle under the default sweep — idle CPU per socket per
+// second, and from the same runs the marginal RSS per socket.
+func stackScenarios(quick bool) []scenario {
+	runs := 3
+	if quick {
+		runs = 1
+	}
+	window := idleWindow(quick)
+	idle := func(n int) scenario {
+		return scenario{
+			Key: "idle-" + kilo(n), Title: comma(n) + " bound sockets left idle, answering the default sweep (every " + spaced(idleSweep) + ", Engine.IO ping every 25 s), no other traffic, " + spaced(window) + " window",
+			Runs: runs, Ping: idleSweep, Idle: true,
+			// 3 s of warm-up: the binds' presence diffs are out and the connect
+			// phase's garbage had a chance to go before the window.
+			Load:     []string{"-n", itoa(n), "-preopen", "-warmup", "3s", "-duration", window},
+			Estimate: time.Duration(45+n/400) * time.Second,
+		}
+	}
+	p := scenario{
+		Key: "pongs-2k", Title: "ping/pong throughput, 2,000 bound sockets, sweep every " + pingFor(2000, offeredPongs),
+		Runs: runs, Ping: pingFor(2000, offeredPongs),
+		Load:     []string{"-n", "2000", "-preopen", "-warmup", "1s", "-duration", "3s"},
+		Estimate: 9 * time.Second,
+	}
+	out := []scenario{idle(10000), idle(1000), p}
+	for i := range out {
+		out[i].Group = planStack
+	}
+	return out
 }
 
 // Plans: which scenarios a run of the bench holds (-plan).
 const (
 	planCore   = "core"   // presenced beside the peer: the original plan
 	planScoped = "scoped" // rooms, watchlists and the global list under the same churn
+	planStack  = "stack"  // idle cost and CPU per pong beside the peer (issue 16); pongs-10k too
 	planAll    = "all"
 )
 
@@ -178,7 +237,9 @@ func scopedScenarios(quick bool) []scenario {
 }
 
 // inPlan reports whether sc belongs to plan.
-func inPlan(sc scenario, plan string) bool { return plan == planAll || sc.Group == plan }
+func inPlan(sc scenario, plan string) bool {
+	return plan == planAll || sc.Group == plan || slices.Contains(sc.Also, plan)
+}
 
 // pingFor is the sweep period that offers about rate pongs/s from n sockets.
 func pingFor(n, rate int) string {
@@ -191,13 +252,19 @@ func pingFor(n, rate int) string {
 func defaultBudget(plan string, quick bool) time.Duration {
 	core := map[bool]time.Duration{false: 9*time.Minute + 20*time.Second, true: 150 * time.Second}[quick]
 	scoped := map[bool]time.Duration{false: 9 * time.Minute, true: 3*time.Minute + 30*time.Second}[quick]
+	// stack: three rounds of idle-10k, idle-1k (≈ 55 and 45 s a run with
+	// the quiet waits) and pongs-2k on both servers, plus pongs-10k's three
+	// rounds when the plan runs alone (in all, core has it).
+	stack := map[bool]time.Duration{false: 11 * time.Minute, true: 2*time.Minute + 30*time.Second}[quick]
 	switch plan {
 	case planCore:
 		return core
 	case planScoped:
 		return scoped
+	case planStack:
+		return stack + map[bool]time.Duration{false: 2 * time.Minute, true: 0}[quick]
 	}
-	return core + scoped
+	return core + scoped + stack
 }
 
 // planned is the scenarios this run holds: the plan's, less those -only

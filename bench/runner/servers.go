@@ -45,7 +45,11 @@ func (b *bench) serverCommand(kind, dir string, sc scenario) []string {
 		flags = append(flags, sc.ServerFlags...)
 		return append([]string{b.presenced, "-db", "sqlite://" + filepath.Join(dir, "presenced.db")}, flags...)
 	}
-	return append([]string{b.node, "--disable-warning=ExperimentalWarning", filepath.Join(b.peerDir, "server.js"),
+	script := "server.js"
+	if sc.Key != "" && b.peerJS != "" { // seeding (no key) needs the whole contract
+		script = b.peerJS
+	}
+	return append([]string{b.node, "--disable-warning=ExperimentalWarning", filepath.Join(b.peerDir, script),
 		"-db", "sqlite://" + filepath.Join(dir, "peer.db")}, flags...)
 }
 
