@@ -152,7 +152,7 @@ func dialDrain(b *testing.B, e *testEnv) *fws.Conn {
 // BenchmarkReceiveWebsocket: a pong-sized message from each of 1,000 loopback
 // websockets per round, until the server has read and dispatched them all — the
 // inbound path a sweep's answers take, with idle readers parked in the poller (the
-// default) and held in a goroutine each (HoldIdleReaders), side by side. The clients
+// ParkIdleReaders) and held in a goroutine each (the default), side by side. The clients
 // write pre-masked frames straight to their sockets, so that their cost stays small.
 func BenchmarkReceiveWebsocket(b *testing.B) {
 	frame := maskedTextFrame([]byte(pongPacket))
@@ -160,7 +160,7 @@ func BenchmarkReceiveWebsocket(b *testing.B) {
 		b.Run(fmt.Sprintf("conns=1000/hold=%v", hold), func(b *testing.B) {
 			cfg := testConfig()
 			cfg.PingInterval, cfg.PingTimeout = time.Minute, time.Minute
-			cfg.HoldIdleReaders = hold
+			cfg.ParkIdleReaders = !hold
 			cfg.Logger = nil
 			e := startServer(b, cfg)
 			var clients []net.Conn

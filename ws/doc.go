@@ -53,8 +53,8 @@
 // goroutine and no buffer. The poller starts a new reader (serveReads) when
 // bytes or the peer's close arrive, and a server-side close or deadline wakes
 // a parked one so that it runs into its end (transport_ws.go: register, park,
-// unpark, finish). Config.HoldIdleReaders, a system without epoll or a
-// connection without a descriptor keep one blocked reader per socket instead. Frames pushed to an
+// unpark, finish) — with Config.ParkIdleReaders; by default, and without
+// epoll or a descriptor, each socket keeps one blocked reader. Frames pushed to an
 // idle websocket are written by the pushing goroutine with one non-blocking
 // write(2); what the socket does not take at once, and anything pushed
 // meanwhile, goes to a writer goroutine that exists only while frames are

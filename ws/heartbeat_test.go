@@ -13,7 +13,7 @@ func TestHeartbeatRidesWithTheSweep(t *testing.T) {
 	for _, hold := range []bool{false, true} {
 		cfg := testConfig()
 		cfg.PingInterval, cfg.PingTimeout = time.Second, 5*time.Second
-		cfg.HoldIdleReaders = hold
+		cfg.ParkIdleReaders = !hold
 		e := startServer(t, cfg)
 		w, _ := e.openWS()
 		w.read() // welcome

@@ -25,8 +25,8 @@ import (
 //
 //	WS_MEMTEST=1 go test -run TestMemoryPerConnection -v ./ws/
 //
-// WS_MEMTEST_HOLD=1 measures the server with Config.HoldIdleReaders (a goroutine per
-// idle websocket), for the comparison.
+// WS_MEMTEST_PARK=1 measures the server with Config.ParkIdleReaders (no goroutine
+// per idle websocket), for the comparison.
 func TestMemoryPerConnection(t *testing.T) {
 	if os.Getenv("WS_MEMTEST") == "" {
 		t.Skip("set WS_MEMTEST=1 (and do not use -race)")
@@ -107,7 +107,7 @@ func TestMemServerHelper(t *testing.T) {
 		t.Skip("helper process")
 	}
 	cfg := Config{PingInterval: time.Hour, PingTimeout: time.Hour, ConnectTimeout: time.Hour,
-		HoldIdleReaders: os.Getenv("WS_MEMTEST_HOLD") != ""}
+		ParkIdleReaders: os.Getenv("WS_MEMTEST_PARK") != ""}
 	h := &testHandler{conns: map[*Conn]bool{}, closed: make(chan closereason.Reason, 1<<20), ackErrs: make(chan error, 1)}
 	srv := NewServer(cfg, h)
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})

@@ -20,7 +20,7 @@ func readersRunning() int {
 
 // TestIdleWebsocketsHoldNoGoroutine: with the poller, an idle websocket's reader
 // parks and returns, yet every socket still reads, is written to, sees its client
-// leave and is closed by the server; with HoldIdleReaders each keeps a goroutine.
+// leave and is closed by the server; without ParkIdleReaders each keeps a goroutine.
 func TestIdleWebsocketsHoldNoGoroutine(t *testing.T) {
 	if sharedPoller(testLogger()) == nil {
 		t.Skip("no epoll here: readers are always held")
@@ -30,7 +30,7 @@ func TestIdleWebsocketsHoldNoGoroutine(t *testing.T) {
 		t.Run("hold="+strconv.FormatBool(hold), func(t *testing.T) {
 			cfg := testConfig()
 			cfg.PingInterval, cfg.PingTimeout = time.Minute, time.Minute // no pings: idle is idle
-			cfg.HoldIdleReaders = hold
+			cfg.ParkIdleReaders = !hold
 			e := startServer(t, cfg)
 			regs := poller.Registrations()
 			clients := make([]*rawWS, n)
@@ -44,7 +44,7 @@ func TestIdleWebsocketsHoldNoGoroutine(t *testing.T) {
 			if hold {
 				waitFor(t, 5*time.Second, "a reader per socket", func() bool { return readersRunning() >= n })
 				if got := poller.Registrations() - regs; got != 0 {
-					t.Fatalf("%d sockets in the poller with HoldIdleReaders", got)
+					t.Fatalf("%d sockets in the poller without ParkIdleReaders", got)
 				}
 			} else {
 				waitFor(t, 5*time.Second, "idle readers parked", func() bool { return readersRunning() == 0 })

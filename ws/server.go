@@ -26,7 +26,7 @@ type Server struct {
 	stats   counters
 	names   internTable
 	ips     *ipLimit        // nil: no per-address limit
-	poller  *netpoll.Poller // nil: readers are held (Config.HoldIdleReaders, or no epoll)
+	poller  *netpoll.Poller // nil: readers are held (no Config.ParkIdleReaders, or no epoll)
 	upgrade fiber.Handler   // the contrib websocket handler
 
 	closing  atomic.Bool
@@ -50,7 +50,7 @@ func NewServer(cfg Config, h Handler) *Server {
 		stop:    make(chan struct{}),
 		hbDone:  make(chan struct{}),
 	}
-	if !cfg.HoldIdleReaders {
+	if cfg.ParkIdleReaders {
 		srv.poller = sharedPoller(cfg.Logger)
 	}
 	srv.upgrade = websocket.New(srv.serveWS, websocket.Config{

@@ -76,7 +76,7 @@ func main() {
 	flag.StringVar(&b.plot, "plot", "bench/results/throughput-memory.svg", "the plot")
 	flag.StringVar(&only, "only", "", "comma list of scenario keys to run (default all of the plan)")
 	flag.StringVar(&b.plan, "plan", planAll, "core: presenced beside the peer; scoped: rooms, watchlists and the global list under the same churn (presenced only, the baseline also on the peer); stack: idle CPU and RSS per socket (idle-1k, idle-10k) and CPU per pong (pongs-2k, pongs-10k) beside the peer; all: every plan")
-	flag.DurationVar(&b.budget, "budget", 0, "time budget for the whole bench (default: core 9m20s, scoped 9m, stack 13m, all 29m20s; quick: 2m30s, 3m30s, 2m30s, 8m30s)")
+	flag.DurationVar(&b.budget, "budget", 0, "time budget for the whole bench (default: core 9m20s, scoped 9m, stack 18m, all 34m20s; quick: 2m30s, 3m30s, 3m30s, 9m30s)")
 	flag.DurationVar(&b.quietWait, "quiet-wait", 15*time.Second, "longest wait for a quiet machine before a run")
 	flag.Float64Var(&b.maxOthers, "max-others", 0.1, "a run in which other processes used more cores than this is rejected")
 	flag.StringVar(&b.serverCPU, "server-cpu", "0", "core of the server")

@@ -149,7 +149,16 @@ func stackScenarios(quick bool) []scenario {
 		Load:     []string{"-n", "2000", "-preopen", "-warmup", "1s", "-duration", "3s"},
 		Estimate: 9 * time.Second,
 	}
-	out := []scenario{idle(10000), idle(1000), p}
+	// The same idle runs of presenced with -ws-park-idle (idle websockets parked in
+	// an epoll set, no goroutine each): what the option saves and costs.
+	parked := func(n int) scenario {
+		sc := idle(n)
+		sc.Key += "-parked"
+		sc.Title = comma(n) + " bound sockets left idle as in idle-" + kilo(n) + ", presenced with -ws-park-idle (presenced only)"
+		sc.Kinds, sc.ServerFlags = []string{kindPresenced}, []string{"-ws-park-idle"}
+		return sc
+	}
+	out := []scenario{idle(10000), idle(1000), p, parked(10000), parked(1000)}
 	for i := range out {
 		out[i].Group = planStack
 	}
@@ -255,7 +264,8 @@ func defaultBudget(plan string, quick bool) time.Duration {
 	// stack: three rounds of idle-10k, idle-1k (≈ 55 and 45 s a run with
 	// the quiet waits) and pongs-2k on both servers, plus pongs-10k's three
 	// rounds when the plan runs alone (in all, core has it).
-	stack := map[bool]time.Duration{false: 11 * time.Minute, true: 2*time.Minute + 30*time.Second}[quick]
+	// The -parked idle runs (presenced only) add about 5 minutes.
+	stack := map[bool]time.Duration{false: 16 * time.Minute, true: 3*time.Minute + 30*time.Second}[quick]
 	switch plan {
 	case planCore:
 		return core

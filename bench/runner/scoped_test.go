@@ -133,7 +133,7 @@ func TestPlans(t *testing.T) {
 		plan  string
 		quick bool
 		want  time.Duration
-	}{{planCore, false, 9*time.Minute + 20*time.Second}, {planScoped, false, 9 * time.Minute}, {planStack, false, 13 * time.Minute}, {planAll, false, 29*time.Minute + 20*time.Second}, {planAll, true, 8*time.Minute + 30*time.Second}} {
+	}{{planCore, false, 9*time.Minute + 20*time.Second}, {planScoped, false, 9 * time.Minute}, {planStack, false, 18 * time.Minute}, {planAll, false, 34*time.Minute + 20*time.Second}, {planAll, true, 9*time.Minute + 30*time.Second}} {
 		if got := defaultBudget(tt.plan, tt.quick); got != tt.want {
 			t.Errorf("defaultBudget(%s, %v) = %v, want %v", tt.plan, tt.quick, got, tt.want)
 		}

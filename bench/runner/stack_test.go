@@ -12,11 +12,18 @@ func TestStackPlan(t *testing.T) {
 	var keys []string
 	for _, sc := range b.planned() {
 		keys = append(keys, sc.Key)
-		if sc.Idle && (sc.Ping != "10s" || sc.Grace != "" || len(sc.Kinds) != 0 || loadMode(sc.Load) != "sockets") {
-			t.Errorf("%s: the idle scenarios run both servers at the default sweep and grace: %+v", sc.Key, sc)
+		parked := strings.HasSuffix(sc.Key, "-parked")
+		if sc.Idle && (sc.Ping != "10s" || sc.Grace != "" || loadMode(sc.Load) != "sockets") {
+			t.Errorf("%s: the idle scenarios run at the default sweep and grace: %+v", sc.Key, sc)
+		}
+		if sc.Idle && !parked && len(sc.Kinds) != 0 {
+			t.Errorf("%s: the idle scenarios run both servers: %+v", sc.Key, sc)
+		}
+		if parked && (len(sc.Kinds) != 1 || sc.Kinds[0] != kindPresenced || strings.Join(sc.ServerFlags, " ") != "-ws-park-idle") {
+			t.Errorf("%s: presenced alone, with -ws-park-idle: %+v", sc.Key, sc)
 		}
 	}
-	if got := strings.Join(keys, ","); got != "pongs-10k,idle-10k,idle-1k,pongs-2k" {
+	if got := strings.Join(keys, ","); got != "pongs-10k,idle-10k,idle-1k,pongs-2k,idle-10k-parked,idle-1k-parked" {
 		t.Errorf("stack plan = %s", got)
 	}
 	// The idle window holds at least two sweeps.

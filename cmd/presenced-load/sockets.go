@@ -332,7 +332,7 @@ func (r *runner) measure(ctx context.Context, rep *report) {
 	w.Fanout = r.fanout.Summary()
 	w.EnginePingsPerSec = float64(c1.enginePings-c0.enginePings) / win
 	cpu, src := serverCPUBetween(s0, s1)
-	w.ServerCPUSeconds, w.CPUSource, w.StatCPUSeconds = cpu.Seconds(), src, (s1.server-s0.server).Seconds()
+	w.ServerCPUSeconds, w.CPUSource, w.StatCPUSeconds = cpu.Seconds(), src, (s1.server - s0.server).Seconds()
 	w.ServerCores = w.ServerCPUSeconds / win
 	w.SelfCores = (s1.self - s0.self).Seconds() / win
 	w.OthersCores = othersCores(s0, s1)

@@ -70,9 +70,9 @@ func TestParseConfig(t *testing.T) {
 		{"scoped presence through the environment", nil, env("PRESENCED_MAX_ROOMS_PER_SOCKET", "0", "PRESENCED_ROOM_LIST_MAX", "5", "PRESENCED_GLOBAL_PRESENCE", "off"), func(c *config) bool {
 			return c.MaxRoomsPerSocket == 0 && c.RoomListMax == 5 && c.GlobalPresence == "off"
 		}, ""},
-		{"readers parked by default", nil, env(), func(c *config) bool { return c.WSParkIdle }, ""},
-		{"readers held", []string{"-ws-park-idle=false"}, env(), func(c *config) bool { return !c.WSParkIdle }, ""},
-		{"readers held by env", nil, env("PRESENCED_WS_PARK_IDLE", "false"), func(c *config) bool { return !c.WSParkIdle }, ""},
+		{"readers held by default", nil, env(), func(c *config) bool { return !c.WSParkIdle && !c.wsConfig(nil).ParkIdleReaders }, ""},
+		{"readers parked", []string{"-ws-park-idle"}, env(), func(c *config) bool { return c.WSParkIdle && c.wsConfig(nil).ParkIdleReaders }, ""},
+		{"readers parked by env", nil, env("PRESENCED_WS_PARK_IDLE", "true"), func(c *config) bool { return c.WSParkIdle }, ""},
 		{"global presence count", []string{"-global-presence", "count"}, env(), func(c *config) bool { return c.GlobalPresence == "count" }, ""},
 		{"bad global presence", []string{"-global-presence", "some"}, env(), nil, `-global-presence "some": want all, count or off`},
 		{"negative rooms per socket", []string{"-max-rooms-per-socket", "-1"}, env(), nil, "-max-rooms-per-socket -1"},

@@ -16,6 +16,12 @@
 // refuses, so the reader reads again instead of missing it. The reader may park only
 // when it has read the socket dry (a read that returned less than asked, or EAGAIN).
 //
+// The set's own descriptor waits in the Go runtime's poller, not in a thread blocked
+// in epoll_wait: the poller's goroutine is woken like any reader and drains the set
+// with epoll_wait calls that do not wait. Readers it starts run on a few long-lived
+// workers (their stacks already grown), or on a goroutine of their own when every
+// worker is busy, so that a reader that waits holds up no other.
+//
 // On systems without epoll, New returns ErrUnsupported and callers keep a reader
 // goroutine per connection.
 package netpoll

@@ -4,6 +4,8 @@ package netpoll
 
 import (
 	"fmt"
+	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -11,14 +13,22 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Poller is one epoll set and the goroutine that waits on it.
+// Poller is one epoll set and the goroutine that drains it. The set's own descriptor
+// is non-blocking and handed to the Go runtime's poller (os.NewFile), so that the
+// goroutine waits there like any reader — no thread is held in epoll_wait, and a
+// wake-up costs no hand-over of the runtime's processor.
 type Poller struct {
 	epfd   int
-	wakefd int // an eventfd: Close writes it so that the loop returns
+	file   *os.File        // epfd, in the runtime's poller
+	rc     syscall.RawConn // file's
+	events []unix.EpollEvent
+	ready  []*Registration
+	drain  func(fd uintptr) bool
+	work   chan *Registration // to the idle workers
 
 	mu     sync.Mutex
 	regs   map[uint64]*Registration
-	next   uint64 // the last token handed out; 0 is the eventfd's
+	next   uint64 // the last token handed out
 	closed bool
 
 	done   chan struct{}
@@ -34,10 +44,10 @@ type Registration struct {
 	state  atomic.Int32
 }
 
-const (
-	wakeToken = 0
-	maxEvents = 256
-)
+const maxEvents = 256
+
+// workers is the number of long-lived reader goroutines: a few per processor.
+func workers() int { return max(4, 4*runtime.GOMAXPROCS(0)) }
 
 // New makes an epoll set and starts its goroutine.
 func New() (*Poller, error) {
@@ -45,19 +55,23 @@ func New() (*Poller, error) {
 	if err != nil {
 		return nil, fmt.Errorf("netpoll: epoll_create1: %w", err)
 	}
-	wakefd, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err := unix.SetNonblock(epfd, true); err != nil {
+		_ = unix.Close(epfd)
+		return nil, fmt.Errorf("netpoll: non-blocking epoll set: %w", err)
+	}
+	file := os.NewFile(uintptr(epfd), "netpoll")
+	rc, err := file.SyscallConn()
 	if err != nil {
-		_ = unix.Close(epfd)
-		return nil, fmt.Errorf("netpoll: eventfd: %w", err)
+		_ = file.Close()
+		return nil, fmt.Errorf("netpoll: epoll set in the runtime's poller: %w", err)
 	}
-	ev := unix.EpollEvent{Events: unix.EPOLLIN}
-	setToken(&ev, wakeToken)
-	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, wakefd, &ev); err != nil {
-		_ = unix.Close(wakefd)
-		_ = unix.Close(epfd)
-		return nil, fmt.Errorf("netpoll: epoll_ctl(eventfd): %w", err)
+	p := &Poller{epfd: epfd, file: file, rc: rc, regs: map[uint64]*Registration{}, done: make(chan struct{}),
+		events: make([]unix.EpollEvent, maxEvents), ready: make([]*Registration, 0, maxEvents)}
+	p.drain = p.drainReady
+	p.work = make(chan *Registration)
+	for range workers() {
+		go p.worker()
 	}
-	p := &Poller{epfd: epfd, wakefd: wakefd, regs: map[uint64]*Registration{}, done: make(chan struct{})}
 	go p.loop()
 	return p, nil
 }
@@ -71,9 +85,9 @@ func token(ev *unix.EpollEvent) uint64 {
 }
 
 // Register adds rc's descriptor to the set. The caller is its reader (running): it
-// calls Park when it has read the socket dry, and from then on resume runs in a new
-// goroutine at the next edge (bytes, the peer's close or an error), or when Wake is
-// called. resume must not be called by anyone else.
+// calls Park when it has read the socket dry, and from then on resume runs on one of
+// the poller's workers at the next edge (bytes, the peer's close or an error), or
+// when Wake is called. resume must not be called by anyone else.
 func (p *Poller) Register(rc syscall.RawConn, resume func()) (*Registration, error) {
 	p.mu.Lock()
 	if p.closed {
@@ -108,8 +122,8 @@ func (p *Poller) forget(t uint64) {
 
 // Park says the reader has read the socket dry and returns. True: it is parked, and
 // the caller must return without touching the connection again (a new reader may
-// already run). False: an edge came while it ran, or the registration is closed;
-// the caller reads again.
+// already run). False: an edge (or a Wake) came while it ran, or the registration is
+// closed; the caller reads again.
 func (r *Registration) Park() bool {
 	if r.state.CompareAndSwap(stateRunning, stateParked) {
 		return true
@@ -126,7 +140,7 @@ func (r *Registration) Wake() {
 		switch s := r.state.Load(); s {
 		case stateParked:
 			if r.state.CompareAndSwap(s, stateRunning) {
-				go r.resume()
+				r.p.dispatch(r)
 				return
 			}
 		case stateRunning:
@@ -151,6 +165,30 @@ func (r *Registration) Close() {
 	r.p.forget(r.token)
 }
 
+// dispatch runs r's reader on an idle worker, or on a goroutine of its own when every
+// worker is busy (a reader may wait: a CONNECT that looks a user up, a message that
+// arrives in pieces), so that no reader waits for another.
+func (p *Poller) dispatch(r *Registration) {
+	select {
+	case p.work <- r:
+	default:
+		go r.resume()
+	}
+}
+
+// worker runs readers one after another. Its stack, grown by the first, serves the
+// next: a goroutine started per wake-up would grow a new one each time.
+func (p *Poller) worker() {
+	for {
+		select {
+		case r := <-p.work:
+			r.resume()
+		case <-p.done:
+			return
+		}
+	}
+}
+
 // Registrations is the number of connections in the set.
 func (p *Poller) Registrations() int {
 	p.mu.Lock()
@@ -170,50 +208,54 @@ func (p *Poller) Close() error {
 	}
 	p.closed = true
 	p.mu.Unlock()
-	var one = [8]byte{1}
-	if _, err := unix.Write(p.wakefd, one[:]); err != nil {
-		return fmt.Errorf("netpoll: wake the loop: %w", err)
-	}
-	<-p.done
-	_ = unix.Close(p.wakefd)
-	return unix.Close(p.epfd)
+	err := p.file.Close() // the loop's wait returns
+	<-p.done              // the workers end too
+	return err
 }
 
+// loop waits in the runtime's poller until the set has events, and drains it.
 func (p *Poller) loop() {
 	defer close(p.done)
-	events := make([]unix.EpollEvent, maxEvents)
-	regs := make([]*Registration, 0, maxEvents)
 	for {
-		n, err := unix.EpollWait(p.epfd, events, -1)
+		if err := p.rc.Read(p.drain); err != nil {
+			return // the set was closed
+		}
+	}
+}
+
+// drainReady runs inside rc.Read: it takes every event ready now (epoll_wait without
+// waiting), wakes their readers, and returns false when there are none, which makes
+// the runtime wait for the set to be readable again (edge-triggered there too: the
+// set is drained before each wait, so no edge is missed).
+func (p *Poller) drainReady(fd uintptr) bool {
+	for {
+		n, err := unix.EpollWait(int(fd), p.events, 0)
 		if err == unix.EINTR {
 			continue
 		}
 		if err != nil {
-			return // only EBADF/EINVAL: the set is gone
+			return true // EBADF: closed; rc.Read's next call reports it
 		}
-		regs = regs[:0]
-		stop := false
+		if n == 0 {
+			return false
+		}
+		p.ready = p.ready[:0]
 		p.mu.Lock()
-		for i := range events[:n] {
-			t := token(&events[i])
-			if t == wakeToken {
-				stop = p.closed
-				continue
-			}
-			if r := p.regs[t]; r != nil {
-				regs = append(regs, r)
+		for i := range p.events[:n] {
+			if r := p.regs[token(&p.events[i])]; r != nil {
+				p.ready = append(p.ready, r)
 			}
 		}
 		p.mu.Unlock()
-		if stop {
-			return
-		}
-		for _, r := range regs {
+		for _, r := range p.ready {
 			if r.state.Load() == stateParked {
 				p.wakeup.Add(1)
 			}
 			r.Wake()
 		}
-		clear(regs)
+		clear(p.ready)
+		if n < len(p.events) {
+			return false
+		}
 	}
 }
