@@ -88,7 +88,7 @@ func newWSTransport(c *websocket.Conn, cfg *Config) *wsTransport {
 
 // abort cuts the connection: the reader and any writer fail at once.
 func (w *wsTransport) abort() {
-	w.noPark.Store(true) // before the deadline: the reader's own wait must not clear it
+	w.noPark.Store(true) // first: a reader about to park must see that the session ends
 	_ = w.raw.SetDeadline(time.Unix(1, 0))
 	_ = w.closeConn()
 	w.unpark()
@@ -248,7 +248,7 @@ func (w *wsTransport) closeGracefully() {
 		_ = w.raw.SetWriteDeadline(time.Now().Add(w.ctlTimeout))
 		_, _ = w.raw.Write([]byte{0x80 | wsframe.OpClose, 2, 0x03, 0xe8}) // 1000
 	}
-	w.noPark.Store(true) // before the deadline: the reader's own wait must not clear it
+	w.noPark.Store(true) // first: a reader about to park must see that the session ends
 	_ = w.raw.SetReadDeadline(time.Now().Add(w.ctlTimeout))
 	w.unpark() // a parked reader would not see the deadline
 }
