@@ -46,14 +46,7 @@ test-go:
 
 ## test-fuzz: a short run of every fuzzer (FUZZTIME each); `make fuzz FUZZTIME=10m` for a long one
 test-fuzz fuzz:
-	@log=$$(mktemp -t presenced-fuzz.XXXXXX.log); trap 'rm -f "$$log"' EXIT; \
-	for pkg in $$($(GO) list ./...); do \
-	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
-	    echo "fuzz $$pkg $$f ($(FUZZTIME))"; \
-	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg >"$$log" 2>&1 \
-	      || { cat "$$log"; exit 1; }; \
-	  done; \
-	done
+	GO=$(GO) tools/fuzz.sh $(FUZZTIME)
 
 ## test-web: the SPA's unit tests, and a check that the committed build matches a fresh one
 test-web:
