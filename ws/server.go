@@ -3,6 +3,7 @@ package ws
 import (
 	"context"
 	"log/slog"
+	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,6 +15,7 @@ import (
 	"github.com/presenced/presenced/internal/closereason"
 	"github.com/presenced/presenced/internal/jsonscan"
 	"github.com/presenced/presenced/ws/internal/netpoll"
+	"github.com/valyala/fasthttp"
 )
 
 // Server serves Socket.IO on the paths it is mounted at.
@@ -30,7 +32,9 @@ type Server struct {
 	upgrade fiber.Handler   // the contrib websocket handler
 
 	closing  atomic.Bool
-	active   atomic.Int64 // handlers, websocket goroutines and finalizers running
+	mounted  atomic.Pointer[fiber.App] // the app whose connection states are watched
+	getConns sync.Map                  // net.Conn → *session: the connection of a session's last GET
+	active   atomic.Int64              // handlers, websocket goroutines and finalizers running
 	stop     chan struct{}
 	stopOnce sync.Once
 	hbDone   chan struct{}
@@ -96,6 +100,17 @@ func (srv *Server) recoverWS(*websocket.Conn) {
 // upgrade handler (see serveWS), and the Server closes it itself.
 func (srv *Server) Mount(app *fiber.App, path string) {
 	app.Server().KeepHijackedConns = true
+	if srv.mounted.CompareAndSwap(nil, app) {
+		prev := app.Server().ConnState
+		app.Server().ConnState = func(c net.Conn, st fasthttp.ConnState) {
+			if prev != nil {
+				prev(c, st)
+			}
+			if st == fasthttp.StateClosed {
+				srv.pollConnClosed(c)
+			}
+		}
+	}
 	p := "/" + strings.Trim(path, "/")
 	app.All(p, srv.serve)
 	if p != "/" {

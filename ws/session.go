@@ -66,14 +66,20 @@ type session struct {
 	open  atomic.Bool // state == stateOpen, readable without mu on the inbound path
 	slow  atomic.Bool // closed as a slow consumer
 
-	mu          sync.Mutex
-	state       sessState
-	reason      closereason.Reason
-	transport   transportKind
-	ws          *wsTransport // the websocket carrying the session, nil on polling
-	probe       *wsTransport // a websocket probing an upgrade
-	noop        bool         // upgrade under way: the pending GET answers a noop
-	getPending  bool
+	mu         sync.Mutex
+	state      sessState
+	reason     closereason.Reason
+	transport  transportKind
+	ws         *wsTransport // the websocket carrying the session, nil on polling
+	probe      *wsTransport // a websocket probing an upgrade
+	noop       bool         // upgrade under way: the pending GET answers a noop
+	getPending bool
+	// lastGet is the connection of the last GET answered while the next has not
+	// come (Server.getConns maps it back here); getGoneAt (unix ns, 0: no) is when
+	// that connection closed with no GET pending: a client killed between two
+	// polls, closed by the heartbeat if no GET comes within pollGoneWait.
+	lastGet     net.Conn
+	getGoneAt   atomic.Int64
 	postPending bool
 	wake        chan struct{} // polling: wakes the pending GET
 	// watch is the connection of a pending GET whose handler waits on it
@@ -474,6 +480,13 @@ func (s *session) tick(now time.Time) {
 		return
 	case stateClosed:
 		s.mu.Unlock()
+		return
+	}
+	if g := s.getGoneAt.Load(); g != 0 && !s.getPending && s.ws == nil && now.Sub(time.Unix(0, g)) >= pollGoneWait {
+		s.mu.Unlock()
+		s.srv.stats.pollsAbandoned.Add(1)
+		s.srv.log.Debug("ws: polling client gone between polls", "sid", s.sid)
+		s.close(closereason.ClientClosed, false)
 		return
 	}
 	if s.sio == sioNone && now.Sub(s.unconnected) > cfg.ConnectTimeout {

@@ -3,6 +3,7 @@ package ws
 import (
 	"bytes"
 	"errors"
+	"net"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -58,6 +59,11 @@ func (s *session) pollGET(c *fiber.Ctx) error {
 		return writeEngineError(c, errBadRequest)
 	}
 	s.getPending = true
+	if s.lastGet != nil {
+		s.srv.getConns.CompareAndDelete(s.lastGet, s)
+		s.lastGet = nil
+	}
+	s.getGoneAt.Store(0)
 	body, ok := s.takePollLocked()
 	if !ok {
 		guard := time.Now().Add(s.srv.cfg.PollTimeout)
@@ -69,9 +75,37 @@ func (s *session) pollGET(c *fiber.Ctx) error {
 		}
 	}
 	s.getPending = false
+	if conn := c.Context().Conn(); s.state != stateClosed && s.ws == nil && !c.Context().Request.Header.ConnectionClose() {
+		// Until the next GET: if this connection closes meanwhile, the client
+		// may be gone (see Server.pollConnClosed).
+		s.lastGet = conn
+		s.srv.getConns.Store(conn, s)
+	}
 	s.mu.Unlock()
 	c.Set(fiber.HeaderContentType, textPlain)
 	return c.Send(body)
+}
+
+// pollGoneWait is how long after the connection of its last GET closed a polling
+// session waits for the next GET before it is closed as gone: a client that
+// closes a connection and polls on a new one does so at once.
+const pollGoneWait = 250 * time.Millisecond
+
+// pollConnClosed is fasthttp's word that conn closed: a polling session whose
+// last GET it carried, with no GET pending, notes when — a tab killed between
+// two polls is otherwise noticed only at the ping timeout.
+func (srv *Server) pollConnClosed(conn net.Conn) {
+	v, ok := srv.getConns.LoadAndDelete(conn)
+	if !ok {
+		return
+	}
+	s := v.(*session)
+	s.mu.Lock()
+	if s.lastGet == conn && !s.getPending {
+		s.lastGet = nil
+		s.getGoneAt.Store(time.Now().UnixNano())
+	}
+	s.mu.Unlock()
 }
 
 // waitPollLocked is the wait of a GET whose connection cannot be watched: on
