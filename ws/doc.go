@@ -63,7 +63,9 @@
 // Polling sessions own no goroutine: the pending GET handler is their writer,
 // and while it waits it watches its connection from the runtime's poller, so
 // a client that goes away (a killed tab) closes the session at once
-// (pollwatch.go). Neither transport is cut by fasthttp's ReadTimeout:
+// (pollwatch.go); one that goes away between two polls is noticed when
+// fasthttp closes the connection of its last GET (Mount watches connection
+// states), and closed if no GET follows within pollGoneWait. Neither transport is cut by fasthttp's ReadTimeout:
 // hijacked connections have no deadline, and a pending GET clears the one
 // it changed before returning.
 // One heartbeat goroutine per Server sends Engine.IO pings and enforces the
