@@ -155,7 +155,7 @@ func dialDrain(b *testing.B, e *testEnv) *fws.Conn {
 // ParkIdleReaders) and held in a goroutine each (the default), side by side. The clients
 // write pre-masked frames straight to their sockets, so that their cost stays small.
 func BenchmarkReceiveWebsocket(b *testing.B) {
-	frame := maskedTextFrame([]byte(pongPacket))
+	frame := wsframe.AppendClientFrame(nil, 0x80|wsframe.OpText, []byte(pongPacket), [4]byte{1, 2, 3, 4})
 	for _, hold := range []bool{false, true} {
 		b.Run(fmt.Sprintf("conns=1000/hold=%v", hold), func(b *testing.B) {
 			cfg := testConfig()
@@ -187,16 +187,4 @@ func BenchmarkReceiveWebsocket(b *testing.B) {
 			b.StopTimer()
 		})
 	}
-}
-
-// maskedTextFrame frames p as a client must: a masked text frame.
-func maskedTextFrame(p []byte) []byte {
-	key := [4]byte{1, 2, 3, 4}
-	f := wsframe.AppendHeader(nil, wsframe.OpText, len(p))
-	f[1] |= 0x80
-	f = append(f, key[:]...)
-	start := len(f)
-	f = append(f, p...)
-	wsframe.Mask(f[start:], key)
-	return f
 }

@@ -20,28 +20,19 @@ import (
 
 // clientFrame encodes a client frame: masked unless unmasked is set.
 func clientFrame(first byte, payload []byte, unmasked bool) []byte {
-	b := []byte{first}
-	mask := byte(0x80)
-	if unmasked {
-		mask = 0
+	if !unmasked {
+		return wsframe.AppendClientFrame(nil, first, payload, [4]byte{0x37, 0xfa, 0x21, 0x3d})
 	}
+	b := []byte{first}
 	switch n := len(payload); {
 	case n <= 125:
-		b = append(b, mask|byte(n))
+		b = append(b, byte(n))
 	case n <= 0xffff:
-		b = binary.BigEndian.AppendUint16(append(b, mask|126), uint16(n))
+		b = binary.BigEndian.AppendUint16(append(b, 126), uint16(n))
 	default:
-		b = binary.BigEndian.AppendUint64(append(b, mask|127), uint64(n))
+		b = binary.BigEndian.AppendUint64(append(b, 127), uint64(n))
 	}
-	if unmasked {
-		return append(b, payload...)
-	}
-	key := [4]byte{0x37, 0xfa, 0x21, 0x3d}
-	b = append(b, key[:]...)
-	for i, c := range payload {
-		b = append(b, c^key[i&3])
-	}
-	return b
+	return append(b, payload...)
 }
 
 const (

@@ -185,3 +185,39 @@ func TestRegisterAfterClose(t *testing.T) {
 		t.Fatalf("Register after Close: %v", err)
 	}
 }
+
+// TestBusyWorkersHoldUpNoReader: readers that wait (every worker taken, and more)
+// do not keep another parked reader from being resumed.
+func TestBusyWorkersHoldUpNoReader(t *testing.T) {
+	p := newPoller(t)
+	n := workers() + 2
+	release := make(chan struct{})
+	defer close(release)
+	resumed := make(chan int, n)
+	clients := make([]net.Conn, n)
+	for i := range n {
+		_, rc, client := pair(t)
+		clients[i] = client
+		r, err := p.Register(rc, func() { resumed <- i; <-release }) // a reader that waits
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !r.Park() {
+			t.Fatal("Park refused")
+		}
+	}
+	for _, c := range clients {
+		if _, err := c.Write([]byte("x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seen := map[int]bool{}
+	for len(seen) < n {
+		select {
+		case i := <-resumed:
+			seen[i] = true
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%d of %d readers resumed while the others wait", len(seen), n)
+		}
+	}
+}
